@@ -1,0 +1,1 @@
+"""Container backends: the interface buildroots use and its podman implementation."""

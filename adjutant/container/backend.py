@@ -1,0 +1,187 @@
+"""The container interface buildroots program against, and its value types.
+
+Only ``adjutant.container.podman`` talks to podman; everything else holds a
+``ContainerBackend``. The interface stays small on purpose: add a method only when
+a task family needs it. Labels are derived from explicit spec fields so that no
+container can be created without the labels orphan sweeping relies on.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+LABEL_PREFIX = "io.adjutant."
+LABEL_TASK_ID = "io.adjutant.task-id"
+LABEL_WORKER = "io.adjutant.worker"
+LABEL_ROLE = "io.adjutant.role"
+LABEL_BUILDROOT_ID = "io.adjutant.buildroot-id"
+
+# Where exec output goes: an open binary file, or a callback fed each chunk as it arrives.
+OutputSink = BinaryIO | Callable[[bytes], None]
+
+
+class NetworkMode(enum.StrEnum):
+    NONE = "none"
+    BRIDGE = "bridge"
+
+
+class PullPolicy(enum.StrEnum):
+    IF_NOT_PRESENT = "if-not-present"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A bind mount. Read-only unless asked; no SELinux relabel unless asked."""
+
+    source: Path
+    target: str
+    read_only: bool = True
+    # "" leaves labels alone; "z" shares the relabelled content, "Z" makes it private.
+    selinux_relabel: str = ""
+
+
+@dataclass(frozen=True)
+class Tmpfs:
+    target: str
+    size_bytes: int | None = None
+    mode: int = 0o1777
+
+
+@dataclass(frozen=True)
+class Ulimit:
+    name: str  # e.g. "nofile", "nproc"
+    soft: int
+    hard: int
+
+
+@dataclass(frozen=True)
+class ResourceLimits:
+    memory_bytes: int | None = None
+    cpus: float | None = None
+    pids: int | None = None
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """Everything needed to create one container; translated to podman in one place."""
+
+    image: str
+    task_id: int
+    worker: str
+    role: str
+    argv: tuple[str, ...] = ("sleep", "infinity")
+    name: str | None = None  # default: adjutant-<task_id>-<role>
+    buildroot_id: int | None = None
+    extra_labels: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    mounts: tuple[Mount, ...] = ()
+    tmpfs: tuple[Tmpfs, ...] = ()
+    user: str | None = None
+    workdir: str | None = None
+    network: NetworkMode = NetworkMode.NONE
+    ulimits: tuple[Ulimit, ...] = ()
+    limits: ResourceLimits = field(default_factory=ResourceLimits)
+    cap_drop: tuple[str, ...] = ("ALL",)
+    cap_add: tuple[str, ...] = ()
+    read_only_root: bool = False
+    start_timeout_s: float = 60.0
+    stop_timeout_s: int = 10
+
+    @property
+    def container_name(self) -> str:
+        return self.name or f"adjutant-{self.task_id}-{self.role}"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        labels = {
+            LABEL_TASK_ID: str(self.task_id),
+            LABEL_WORKER: self.worker,
+            LABEL_ROLE: self.role,
+        }
+        if self.buildroot_id is not None:
+            labels[LABEL_BUILDROOT_ID] = str(self.buildroot_id)
+        for key in self.extra_labels:
+            if key.startswith(LABEL_PREFIX):
+                raise ValueError(f"label {key!r} is in the reserved {LABEL_PREFIX} namespace")
+        labels.update(self.extra_labels)
+        return labels
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    argv: tuple[str, ...]
+    exit_code: int
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    id: str
+    name: str
+    image: str
+    status: str
+    labels: Mapping[str, str]
+
+
+class ContainerBackend(Protocol):
+    """What a buildroot may ask of a container engine. Errors are ContainerError subclasses."""
+
+    def image_exists(self, image: str) -> bool: ...
+
+    def ensure_image(self, image: str, policy: PullPolicy, timeout_s: float) -> str:
+        """Make ``image`` present according to ``policy``; return its image id."""
+        ...
+
+    def create(self, spec: ContainerSpec) -> str:
+        """Create (not start) a container; return its id."""
+        ...
+
+    def start(self, container_id: str) -> None: ...
+
+    def exec(
+        self,
+        container_id: str,
+        argv: Sequence[str],
+        *,
+        output: OutputSink | None = None,
+        user: str | None = None,
+        workdir: str | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> ExecResult:
+        """Run argv in the container, streaming stdout+stderr to ``output``.
+
+        A non-zero exit is a result, not an error; running past ``timeout_s`` raises
+        ContainerTimeout after the command was killed.
+        """
+        ...
+
+    def copy_in(self, container_id: str, source: Path, target_dir: str) -> None:
+        """Copy a host file or directory into ``target_dir`` inside the container."""
+        ...
+
+    def copy_out(self, container_id: str, source: str, target_dir: Path) -> None:
+        """Copy a file or directory from the container into host ``target_dir``."""
+        ...
+
+    def logs(self, container_id: str, *, follow: bool = False) -> Iterator[bytes]:
+        """The main process's output, as chunks; with ``follow`` until it exits."""
+        ...
+
+    def stop(self, container_id: str, timeout_s: int | None = None) -> None:
+        """SIGTERM, then SIGKILL after ``timeout_s`` (default: the spec's stop timeout)."""
+        ...
+
+    def remove(self, container_id: str) -> None:
+        """Remove the container, stopping it first if it runs. Missing -> ContainerNotFound."""
+        ...
+
+    def list(self, labels: Mapping[str, str]) -> list[ContainerInfo]:
+        """Containers (running or not) carrying all of ``labels``."""
+        ...
