@@ -1,0 +1,1 @@
+"""Container buildroots: the mock replacement, as explicit recorded steps in one container."""

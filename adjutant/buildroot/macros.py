@@ -1,0 +1,36 @@
+"""Render the RPM macros file a buildroot gets in /etc/rpm/, as kojid's mock config sets them.
+
+Pure text rendering; which values apply (options, tag extra, task) is decided by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from adjutant.errors import TaskParamError
+
+MACROS_FILE = "/etc/rpm/macros.koji"
+# koji imports need flat file names; the build user's tree lives under its home.
+FIXED_MACROS = {
+    "_rpmfilename": "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm",
+    "_topdir": "/builddir/build",
+}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def render_macros(macros: Mapping[str, str]) -> str:
+    """One '%name value' line per macro, fixed macros last so nothing overrides them.
+
+    Raises:
+        TaskParamError: a name is not an identifier or a value spans lines.
+    """
+    merged = {**macros, **FIXED_MACROS}
+    lines = ["# written by adjutant for this buildroot"]
+    for name, value in merged.items():
+        if not _NAME.match(name):
+            raise TaskParamError(f"invalid rpm macro name {name!r}")
+        if "\n" in value or "\r" in value:
+            raise TaskParamError(f"rpm macro %{name} has a multi-line value")
+        lines.append(f"%{name} {value}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,133 @@
+"""The offline Debian task image: built from images/, meets the contract, rebuilds real SRPMs."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adjutant import cli, images
+from adjutant.buildroot.rebuild import RebuildRequest, rebuild
+from adjutant.container.backend import LABEL_WORKER
+from adjutant.container.podman import PodmanBackend
+from adjutant.errors import BuildFailed, BuildrootError
+from tests.support.srpms import SAMPLE_SRPM, build_srpm, simple_spec
+
+pytestmark = pytest.mark.integration
+
+IMAGE_NAME = "debian-bookworm"
+
+
+@pytest.fixture(scope="session")
+def task_image(podman_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Debian task image, built through the backend unless already up to date."""
+    backend = PodmanBackend(podman_url)
+    build_log = tmp_path_factory.mktemp("image") / "build.log"
+    folder = images.find(images.default_images_dir(), IMAGE_NAME)
+    with build_log.open("wb") as output:
+        tag = images.build(backend, folder, output=output)
+    yield tag
+
+
+def rpm_query(path: Path, query_format: str) -> str:
+    return subprocess.run(
+        ["rpm", "-qp", "--qf", query_format, str(path)], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_built_image_carries_the_contract_labels_and_digest(
+    podman_backend: PodmanBackend, task_image: str
+) -> None:
+    labels = podman_backend.image_labels(task_image)
+    assert labels[images.LABEL_NAME] == IMAGE_NAME
+    folder = images.find(images.default_images_dir(), IMAGE_NAME)
+    assert labels[images.LABEL_SOURCE_DIGEST] == images.source_digest(folder)
+
+
+def test_task_image_meets_the_contract_when_run(
+    podman_backend: PodmanBackend, task_image: str, worker_label: str
+) -> None:
+    assert images.verify_image(podman_backend, task_image, worker=worker_label) == []
+
+
+def test_sample_srpm_rebuilds_into_a_valid_rpm_with_a_working_binary(
+    podman_backend: PodmanBackend, task_image: str, worker_label: str, tmp_path: Path
+) -> None:
+    request = RebuildRequest(
+        srpm=SAMPLE_SRPM, image=task_image, result_dir=tmp_path / "out", worker=worker_label,
+        defines=(("dist", ".adj1"),),
+    )  # fmt: skip
+    result = rebuild(podman_backend, request)
+
+    (rpm_path,) = result.outputs.rpms
+    (srpm_path,) = result.outputs.srpms
+    assert rpm_path.name == "adjutant-hello-1.0-1.adj1.x86_64.rpm"
+    assert srpm_path.name == "adjutant-hello-1.0-1.adj1.src.rpm"
+    assert rpm_query(rpm_path, "%{NAME} %{ARCH} %{SOURCERPM}") == (
+        f"adjutant-hello x86_64 {srpm_path.name}"
+    )
+    assert "/usr/bin/adjutant-hello" in rpm_query(rpm_path, "[%{FILENAMES}\n]").split()
+    extract = tmp_path / "extract"
+    extract.mkdir()
+    subprocess.run(
+        f"rpm2cpio {rpm_path} | cpio -idm --quiet", shell=True, cwd=extract, check=True
+    )  # test-only pipeline over a path the test made
+    hello = subprocess.run([extract / "usr/bin/adjutant-hello"], capture_output=True, text=True)
+    assert hello.stdout.strip() == "Hello from an adjutant buildroot"
+    steps = [step.name for step in result.steps]
+    assert steps == ["unpack-srpm", "rpmbuild-bs", "builddep", "rpmbuild-bb"]
+    assert all(step.exit_code == 0 for step in result.steps)
+    state = (tmp_path / "out" / "state.log").read_text()
+    assert "step rpmbuild-bb starting as kojibuilder: rpmbuild -bb" in state
+
+
+def test_failing_build_fails_with_a_build_log_hint(
+    podman_backend: PodmanBackend, task_image: str, worker_label: str, tmp_path: Path
+) -> None:
+    spec = simple_spec("adjutant-fails", build_script="echo compiler-says-no; exit 3")
+    srpm = build_srpm(spec, tmp_path / "srpm")
+    request = RebuildRequest(srpm, task_image, tmp_path / "out", worker=worker_label)
+    with pytest.raises(BuildFailed, match="rpmbuild -bb exited 1; see build.log"):
+        rebuild(podman_backend, request)
+    assert "compiler-says-no" in (tmp_path / "out" / "build.log").read_text()
+
+
+def test_missing_build_requires_are_named(
+    podman_backend: PodmanBackend, task_image: str, worker_label: str, tmp_path: Path
+) -> None:
+    spec = simple_spec("adjutant-needs", build_requires="adjutant-no-such-package >= 2")
+    srpm = build_srpm(spec, tmp_path / "srpm")
+    request = RebuildRequest(srpm, task_image, tmp_path / "out", worker=worker_label)
+    with pytest.raises(BuildrootError, match="adjutant-no-such-package"):
+        rebuild(podman_backend, request)
+    assert "adjutant-no-such-package" in (tmp_path / "out" / "root.log").read_text()
+
+
+def test_rpmbuild_past_its_timeout_fails_the_build(
+    podman_backend: PodmanBackend, task_image: str, worker_label: str, tmp_path: Path
+) -> None:
+    srpm = build_srpm(simple_spec("adjutant-slow", build_script="sleep 300"), tmp_path / "srpm")
+    request = RebuildRequest(
+        srpm, task_image, tmp_path / "out", worker=worker_label, rpmbuild_timeout_s=3
+    )
+    with pytest.raises(BuildFailed, match="ran past its 3s timeout"):
+        rebuild(podman_backend, request)
+
+
+def test_build_command_prints_packages_and_logs(
+    podman_url: str, task_image: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli.main(
+        ["build", str(SAMPLE_SRPM), "--image", task_image, "--podman-url", podman_url,
+         "--output", str(tmp_path)]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert status == 0
+    packages = [line.split()[1] for line in printed.splitlines() if line.startswith("package:")]
+    assert sorted(Path(p).name for p in packages) == [
+        "adjutant-hello-1.0-1.src.rpm", "adjutant-hello-1.0-1.x86_64.rpm",
+    ]  # fmt: skip
+    assert all(Path(p).is_file() for p in packages)
+    assert PodmanBackend(podman_url).list({LABEL_WORKER: "adjutant-local"}) == []

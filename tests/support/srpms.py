@@ -1,0 +1,56 @@
+"""Make small SRPMs for tests from spec text, with the host's rpmbuild (scripts/setup-host installs it)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+SPECS_DIR = Path(__file__).resolve().parents[1] / "data" / "specs"
+SAMPLE_SRPM = Path(__file__).resolve().parents[1] / "data" / "srpms" / "adjutant-hello-1.0-1.src.rpm"
+
+
+def build_srpm(spec_text: str, out_dir: Path, sources: dict[str, str] | None = None) -> Path:
+    """Write the spec and sources into ``out_dir`` and pack them with ``rpmbuild -bs``."""
+    if shutil.which("rpmbuild") is None:
+        raise RuntimeError("rpmbuild is missing on this host: run scripts/setup-host")
+    work = out_dir / "srpm-src"
+    work.mkdir(parents=True, exist_ok=True)
+    spec = work / "test.spec"
+    spec.write_text(spec_text)
+    for name, text in (sources or {}).items():
+        (work / name).write_text(text)
+    subprocess.run(
+        ["rpmbuild", "-bs", "--define", f"_topdir {out_dir / 'rpmbuild'}",
+         "--define", f"_sourcedir {work}", "--define", "dist %{nil}", str(spec)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (srpm,) = (out_dir / "rpmbuild" / "SRPMS").glob("*.src.rpm")
+    return srpm
+
+
+def simple_spec(name: str, *, build_script: str = "true", build_requires: str = "") -> str:
+    """A spec with no sources whose %build runs ``build_script`` and ships one text file."""
+    requires = f"BuildRequires: {build_requires}\n" if build_requires else ""
+    return f"""\
+Name: {name}
+Version: 1
+Release: 1%{{?dist}}
+Summary: test package
+License: MIT
+{requires}
+%description
+test package
+
+%prep
+
+%build
+{build_script}
+
+%install
+mkdir -p %{{buildroot}}/usr/share/{name}
+echo {name} > %{{buildroot}}/usr/share/{name}/marker
+
+%files
+/usr/share/{name}/marker
+"""
