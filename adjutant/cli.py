@@ -13,12 +13,13 @@ import sys
 from collections.abc import Sequence
 
 from adjutant import __version__
-from adjutant.errors import AdjutantError
+from adjutant.errors import AdjutantError, ConfigError
 
 # subcommand name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "images": ("adjutant.images", "build the task images from images/"),
     "build": ("adjutant.localbuild", "rebuild an SRPM in a container buildroot, without a hub"),
+    "config": ("adjutant.config_command", "show or check the effective configuration"),
 }
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         status: int = args.run(args)
+    except ConfigError as exc:
+        # Exit status 2, like a usage error: nothing ran, the operator must fix the input.
+        print(exc, file=sys.stderr)
+        return 2
     except AdjutantError as exc:
         log.error("%s", exc)
         return 1

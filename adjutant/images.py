@@ -278,7 +278,7 @@ def run(args: argparse.Namespace) -> int:
             log.error("building %s failed: %s", folder.name, exc)
             failed += 1
             continue
-        print(f"built {tag}")
+        print(f"image {tag} is ready")
     return 1 if failed else 0
 
 
