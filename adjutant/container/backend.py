@@ -24,6 +24,17 @@ LABEL_BUILDROOT_ID = "io.adjutant.buildroot-id"
 OutputSink = BinaryIO | Callable[[bytes], None]
 
 
+def emit(output: OutputSink | None, chunk: bytes) -> None:
+    """Hand one chunk of output to ``output`` (flushed, so log tails see it at once)."""
+    if output is None:
+        return
+    if callable(output):
+        output(chunk)
+    else:
+        output.write(chunk)
+        output.flush()
+
+
 class NetworkMode(enum.StrEnum):
     NONE = "none"
     BRIDGE = "bridge"
@@ -90,8 +101,23 @@ class ContainerSpec:
     cap_drop: tuple[str, ...] = ("ALL",)
     cap_add: tuple[str, ...] = ()
     read_only_root: bool = False
-    start_timeout_s: float = 60.0
+    # Seconds between SIGTERM and SIGKILL when the container is stopped.
     stop_timeout_s: int = 10
+
+    def __post_init__(self) -> None:
+        # Specs are built by our own code, never from task input: a bad one is a programming
+        # error, so ValueError (not a koji fault) is the right signal.
+        for key in self.extra_labels:
+            if key.startswith(LABEL_PREFIX):
+                raise ValueError(f"label {key!r} is in the reserved {LABEL_PREFIX} namespace")
+        names = {ulimit.name for ulimit in self.ulimits}
+        if names and not {"nofile", "nproc"} <= names:
+            # podman drops containers.conf's default_ulimits as soon as one ulimit is given and
+            # sets nofile/nproc to 1048576, which runc cannot apply where the hard limit is lower.
+            raise ValueError("ulimits must name both nofile and nproc when any is given")
+        for mount in self.mounts:
+            if mount.selinux_relabel not in ("", "z", "Z"):
+                raise ValueError(f"mount {mount.target}: selinux_relabel must be '', 'z' or 'Z'")
 
     @property
     def container_name(self) -> str:
@@ -106,9 +132,6 @@ class ContainerSpec:
         }
         if self.buildroot_id is not None:
             labels[LABEL_BUILDROOT_ID] = str(self.buildroot_id)
-        for key in self.extra_labels:
-            if key.startswith(LABEL_PREFIX):
-                raise ValueError(f"label {key!r} is in the reserved {LABEL_PREFIX} namespace")
         labels.update(self.extra_labels)
         return labels
 
@@ -125,7 +148,17 @@ class ContainerInfo:
     id: str
     name: str
     image: str
-    status: str
+    status: str  # podman's state: "created", "running", "exited", ...
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What a task records about the image its buildroot ran (provenance)."""
+
+    id: str
+    digest: str
+    tags: tuple[str, ...]
     labels: Mapping[str, str]
 
 
@@ -136,6 +169,31 @@ class ContainerBackend(Protocol):
 
     def ensure_image(self, image: str, policy: PullPolicy, timeout_s: float) -> str:
         """Make ``image`` present according to ``policy``; return its image id."""
+        ...
+
+    def inspect_image(self, image: str) -> ImageInfo:
+        """Id, digest, tags and labels of a local image. Missing -> ImageMissing."""
+        ...
+
+    def image_labels(self, image: str) -> dict[str, str]:
+        """The labels of a local image. Missing -> ImageMissing."""
+        ...
+
+    def build_image(
+        self,
+        context_dir: Path,
+        containerfile: str,
+        tag: str,
+        *,
+        labels: Mapping[str, str],
+        build_args: Mapping[str, str],
+        output: OutputSink | None,
+        timeout_s: float,
+    ) -> str:
+        """Build ``containerfile`` (relative to ``context_dir``) as ``tag``; return the image id.
+
+        Build output streams to ``output`` while the build runs.
+        """
         ...
 
     def create(self, spec: ContainerSpec) -> str:
@@ -158,28 +216,51 @@ class ContainerBackend(Protocol):
         """Run argv in the container, streaming stdout+stderr to ``output``.
 
         A non-zero exit is a result, not an error; running past ``timeout_s`` raises
-        ContainerTimeout after the command was killed.
+        ContainerTimeout after the command was killed. With a deadline the image must
+        provide coreutils ``timeout``; ``None`` waits as long as the command runs.
         """
         ...
 
     def copy_in(self, container_id: str, source: Path, target_dir: str) -> None:
-        """Copy a host file or directory into ``target_dir`` inside the container."""
+        """Copy a host file or directory into ``target_dir`` in the container (created if missing).
+
+        Copied entries are owned by root and keep their mode bits.
+        """
         ...
 
     def copy_out(self, container_id: str, source: str, target_dir: Path) -> None:
-        """Copy a file or directory from the container into host ``target_dir``."""
+        """Copy a file or directory from the container into host ``target_dir``.
+
+        Entries with absolute or ``..`` names, links leaving ``target_dir`` and device
+        files are refused (ContainerError); ownership is not restored.
+        """
         ...
 
-    def logs(self, container_id: str, *, follow: bool = False) -> Iterator[bytes]:
-        """The main process's output, as chunks; with ``follow`` until it exits."""
+    def logs(
+        self, container_id: str, *, follow: bool = False, timeout_s: float | None = None
+    ) -> Iterator[bytes]:
+        """The main process's output, as chunks; with ``follow`` until it exits.
+
+        Past ``timeout_s`` the iterator raises ContainerTimeout.
+        """
         ...
 
     def stop(self, container_id: str, timeout_s: int | None = None) -> None:
-        """SIGTERM, then SIGKILL after ``timeout_s`` (default: the spec's stop timeout)."""
+        """SIGTERM, then SIGKILL after ``timeout_s`` (default: the spec's stop timeout).
+
+        Stopping a container that is not running is not an error.
+        """
         ...
 
     def remove(self, container_id: str) -> None:
-        """Remove the container, stopping it first if it runs. Missing -> ContainerNotFound."""
+        """Remove the container, killing it first if it runs. Missing -> ContainerNotFound.
+
+        There is no grace period: call ``stop`` first for a graceful end.
+        """
+        ...
+
+    def inspect(self, container_id: str) -> ContainerInfo:
+        """The container's current state. Missing -> ContainerNotFound."""
         ...
 
     def list(self, labels: Mapping[str, str]) -> list[ContainerInfo]:

@@ -1,0 +1,719 @@
+"""PodmanBackend: the ContainerBackend over podman's REST API; the only module importing podman.
+
+It is longer than our usual module because podman-py's high-level calls hide what we need
+(exec exit codes while streaming, archive errors, build output as it happens): those calls go
+to the client's low-level ``api`` session, and every one of them sits in ``podman_errors``.
+
+Error mapping (``podman_errors``), most specific first:
+
+    podman ImageNotFound, "image not known"             -> ImageMissing
+    HTTP 404 "no such container"                        -> ContainerNotFound
+    no response (socket missing, refused, reset), 502-504 -> ContainerUnavailable (retryable)
+    read timeout                                         -> ContainerTimeout
+    any other podman/HTTP error (podman answers 500 for name conflicts, OCI runtime
+    failures and missing images alike, so 500 is not "unavailable")  -> ContainerError
+
+Exec deadlines: ``exec`` runs argv under coreutils ``timeout --kill-after`` (a constant argv
+prefix, no shell), so the command and its process group are killed inside the container even
+if our process dies; exit 124/137 after the deadline becomes ContainerTimeout. Killing from the
+outside would need the host pid of the exec session, which a remote or containerised worker
+does not have. The socket read deadline is a backstop for a hung service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import shlex
+import tarfile
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, TypeVar
+
+import podman
+import podman.errors
+import requests
+import urllib3.exceptions
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_fixed,
+)
+
+from adjutant.container.backend import (
+    ContainerInfo,
+    ContainerSpec,
+    ExecResult,
+    ImageInfo,
+    OutputSink,
+    PullPolicy,
+    emit,
+)
+from adjutant.errors import (
+    ContainerError,
+    ContainerNotFound,
+    ContainerTimeout,
+    ContainerUnavailable,
+    ImageMissing,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_URL = "unix:///run/podman/podman.sock"
+CPU_PERIOD_US = 100_000
+# Seconds between timeout's SIGTERM and its SIGKILL for a command past its deadline.
+EXEC_KILL_AFTER_S = 10
+# timeout(1) exits 124 when it sent SIGTERM, 128+9 when it had to SIGKILL.
+EXEC_TIMEOUT_EXIT_CODES = frozenset({124, 137})
+# Extra seconds the exec stream may stay silent past deadline + kill-after before we give up.
+STREAM_GRACE_S = 30.0
+# How long a finished exec session may take to report its exit code.
+EXEC_EXIT_WAIT_S = 30.0
+_NO_SUCH_CONTAINER = "no such container"
+_IMAGE_UNKNOWN = ("image not known", "no such image")
+
+
+def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
+    """Translate ``spec`` into keyword arguments for podman-py's ``containers.create``.
+
+    The one place our spec meets podman's vocabulary; every field is explicit.
+    """
+    mounts: list[dict[str, Any]] = []
+    for mount in spec.mounts:
+        bind: dict[str, Any] = {
+            "type": "bind",
+            "source": str(mount.source),
+            "target": mount.target,
+            "read_only": mount.read_only,
+        }
+        if mount.selinux_relabel:
+            bind["relabel"] = mount.selinux_relabel
+        mounts.append(bind)
+    for tmpfs in spec.tmpfs:
+        # podman-py rejects its own "tmpfs" keyword; a tmpfs mount needs source "tmpfs".
+        entry: dict[str, Any] = {
+            "type": "tmpfs",
+            "source": "tmpfs",
+            "target": tmpfs.target,
+            "mode": f"{tmpfs.mode:o}",
+        }
+        if tmpfs.size_bytes is not None:
+            entry["size"] = str(tmpfs.size_bytes)
+        mounts.append(entry)
+    kwargs: dict[str, Any] = {
+        "image": spec.image,
+        "command": list(spec.argv),
+        # The argv is the whole command: an image ENTRYPOINT must not wrap it.
+        "entrypoint": [],
+        "name": spec.container_name,
+        "labels": spec.labels,
+        "environment": dict(spec.env),
+        "mounts": mounts,
+        "network_mode": spec.network.value,
+        "ulimits": [{"Name": u.name, "Soft": u.soft, "Hard": u.hard} for u in spec.ulimits],
+        "cap_drop": list(spec.cap_drop),
+        "cap_add": list(spec.cap_add),
+        "privileged": False,
+        "read_only": spec.read_only_root,
+        "stop_timeout": spec.stop_timeout_s,
+    }
+    if spec.user is not None:
+        kwargs["user"] = spec.user
+    if spec.workdir is not None:
+        kwargs["working_dir"] = spec.workdir
+    if spec.limits.memory_bytes is not None:
+        kwargs["mem_limit"] = spec.limits.memory_bytes
+        # Same value as the memory limit: no swap on top of it.
+        kwargs["memswap_limit"] = spec.limits.memory_bytes
+    if spec.limits.cpus is not None:
+        # podman-py drops nano_cpus; a CFS quota per period is the same limit.
+        kwargs["cpu_period"] = CPU_PERIOD_US
+        kwargs["cpu_quota"] = round(spec.limits.cpus * CPU_PERIOD_US)
+    if spec.limits.pids is not None:
+        kwargs["pids_limit"] = spec.limits.pids
+    return kwargs
+
+
+def exec_argv(argv: Sequence[str], timeout_s: float | None) -> tuple[str, ...]:
+    """The argv podman runs for ``argv``: under coreutils ``timeout`` when there is a deadline."""
+    if timeout_s is None:
+        return tuple(argv)
+    # timeout(1) stops parsing options at DURATION ("+" getopt), so argv is never read as options.
+    return ("timeout", f"--kill-after={EXEC_KILL_AFTER_S}s", f"{timeout_s:.3f}s", *argv)
+
+
+@contextlib.contextmanager
+def podman_errors(action: str) -> Iterator[None]:
+    """Turn podman-py, requests, urllib3 and socket errors into ContainerError subclasses.
+
+    ``action`` starts the message ("remove container 1a2b3c"); podman's own text follows.
+    """
+    try:
+        yield
+    except ContainerError:
+        raise
+    except podman.errors.ImageNotFound as exc:
+        raise ImageMissing(f"{action}: {_podman_text(exc)}") from exc
+    except podman.errors.APIError as exc:
+        raise _api_error(action, exc) from exc
+    except (
+        requests.exceptions.RequestException,
+        urllib3.exceptions.HTTPError,
+        ConnectionError,
+        TimeoutError,
+    ) as exc:
+        raise _transport_error(action, exc) from exc
+    except (podman.errors.PodmanError, tarfile.TarError) as exc:
+        raise ContainerError(f"{action}: {exc}") from exc
+
+
+def _podman_text(exc: podman.errors.APIError) -> str:
+    """podman's own message: its explanation when it sent one, else the cause."""
+    return str(exc.explanation or (exc.args[0] if exc.args else exc))
+
+
+def _transport_error(action: str, reason: BaseException) -> ContainerError:
+    """A failure below HTTP: a read that timed out, or a service that cannot be reached."""
+    # requests re-raises a streamed read's urllib3 ReadTimeoutError as its ConnectionError.
+    inner = reason.args[0] if reason.args else None
+    if isinstance(
+        reason,
+        requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError | TimeoutError,
+    ) or isinstance(inner, urllib3.exceptions.ReadTimeoutError):
+        return ContainerTimeout(f"{action}: the podman service did not answer in time")
+    return ContainerUnavailable(f"{action}: cannot reach the podman service: {reason}")
+
+
+def _api_error(action: str, exc: podman.errors.APIError) -> ContainerError:
+    status = exc.status_code
+    cause = str(exc.args[0]) if exc.args else ""
+    text = _podman_text(exc)
+    if status is None:
+        # podman-py wraps transport failures (OSError, requests errors) in a response-less
+        # APIError; the real reason is the chained cause.
+        return _transport_error(action, exc.__cause__ or exc)
+    if any(marker in cause or marker in text for marker in _IMAGE_UNKNOWN):
+        return ImageMissing(f"{action}: {text}")
+    if status == 404 and _NO_SUCH_CONTAINER in (cause + text):
+        return ContainerNotFound(f"{action}: {text}")
+    if status in (502, 503, 504):
+        return ContainerUnavailable(f"{action}: podman answered {status}: {text}")
+    return ContainerError(f"{action}: {text}")
+
+
+def _read_exact(raw: Any, size: int) -> bytes:
+    """Read ``size`` bytes from a urllib3 response, fewer only at end of stream."""
+    data = b""
+    while len(data) < size:
+        piece = raw.read(size - len(data))
+        if not piece:
+            break
+        data += piece
+    return data
+
+
+def _frames(response: Any) -> Iterator[bytes]:
+    """Payloads of podman's multiplexed stdout/stderr stream (8-byte header per frame)."""
+    while True:
+        header = _read_exact(response.raw, 8)
+        if len(header) < 8:
+            return
+        size = int.from_bytes(header[4:8], "big")
+        if size:
+            payload = _read_exact(response.raw, size)
+            if payload:
+                yield payload
+
+
+_END_OF_STREAM = object()
+
+
+def frames_until(response: Any, deadline: float | None, action: str) -> Iterator[bytes]:
+    """Frames of ``response``; once ``deadline`` passes, the stream is closed and we raise.
+
+    A reader thread does the blocking reads, because a socket read timeout alone does not
+    bound a stream: podman 4.3 has been seen to leave a follow-logs stream open, unanswered,
+    long past its read timeout.
+
+    Raises:
+        ContainerTimeout: the stream had not ended by ``deadline``.
+    """
+    if deadline is None:
+        yield from _frames(response)
+        return
+    items: queue.SimpleQueue[object] = queue.SimpleQueue()
+
+    def pump() -> None:
+        try:
+            for frame in _frames(response):
+                items.put(frame)
+        except Exception as exc:  # handed to the consumer, which raises it in its own context
+            items.put(exc)
+        items.put(_END_OF_STREAM)
+
+    threading.Thread(target=pump, name=f"podman-stream {action}", daemon=True).start()
+    while True:
+        try:
+            item = items.get(timeout=max(deadline - time.monotonic(), 0.0))
+        except queue.Empty:
+            response.close()  # unblocks the reader thread, which then ends
+            raise ContainerTimeout(f"{action}: the stream had not ended by its deadline") from None
+        if item is _END_OF_STREAM:
+            return
+        if isinstance(item, Exception):
+            raise item
+        assert isinstance(item, bytes)
+        yield item
+
+
+def extract_archive(stream: IO[bytes], target_dir: Path) -> None:
+    """Unpack a tar stream from podman into ``target_dir``, refusing unsafe entries.
+
+    Read as a stream (no seeking), so an archive of any size passes through without being held.
+
+    Raises:
+        ContainerError: an entry is absolute, has a ``..`` component, is a link leaving
+            ``target_dir`` or a device file.
+    """
+    with tarfile.open(fileobj=stream, mode="r|") as tar:
+        tar.extractall(target_dir, filter=_safe_member)
+
+
+def _safe_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """Refuse absolute and ``..`` names outright; then tarfile's "data" rules apply."""
+    if member.name.startswith("/") or ".." in PurePosixPath(member.name).parts:
+        raise ContainerError(f"refusing archive member {member.name!r}: it leaves the target")
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError as exc:
+        raise ContainerError(f"refusing archive member {member.name!r}: {exc}") from exc
+
+
+def _short(container_id: str) -> str:
+    return container_id[:12]
+
+
+class PodmanBackend:
+    """ContainerBackend over the podman API socket at ``url``.
+
+    The podman-py client is created on first use and again after a fork, so a worker may
+    build this object before koji forks the task process.
+    """
+
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        retry_attempts: int = 3,
+        retry_delay_s: float = 2.0,
+        api_timeout_s: float = 120.0,
+    ) -> None:
+        if retry_attempts < 1:
+            raise ValueError("retry_attempts must be at least 1")
+        self.url = url
+        self.retry_attempts = retry_attempts
+        self.retry_delay_s = retry_delay_s
+        self.api_timeout_s = api_timeout_s
+        self._client: Any = None
+        self._client_pid = 0
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    @property
+    def _podman(self) -> Any:
+        """This process's podman-py client (``Any``: podman-py's types are incomplete)."""
+        if self._client is None or self._client_pid != os.getpid():
+            self._client = podman.PodmanClient(base_url=self.url, timeout=self.api_timeout_s)
+            self._client_pid = os.getpid()
+        return self._client
+
+    @property
+    def _api(self) -> Any:
+        """The client's low-level APIClient: a requests.Session with podman's error checks."""
+        return self._podman.api
+
+    def _retried(self, action: str, call: Callable[[], T]) -> T:
+        """Run an idempotent ``call``, retrying only while podman is unavailable."""
+
+        def warn(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "%s failed (attempt %d of %d), retrying in %.1fs: %s",
+                action,
+                state.attempt_number,
+                self.retry_attempts,
+                self.retry_delay_s,
+                error,
+            )
+
+        def attempt() -> T:
+            with podman_errors(action):
+                return call()
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry_attempts),
+            wait=wait_fixed(self.retry_delay_s),
+            retry=retry_if_exception_type(ContainerUnavailable),
+            before_sleep=warn,
+            reraise=True,
+        )
+        return retrying(attempt)
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self.api_timeout_s)
+        response = getattr(self._api, method)(path, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    # -- images -------------------------------------------------------------------------
+
+    def image_exists(self, image: str) -> bool:
+        def call() -> bool:
+            response = self._api.get(f"/images/{image}/exists", timeout=self.api_timeout_s)
+            if response.status_code == 404:
+                return False
+            response.raise_for_status()
+            return True
+
+        return self._retried(f"check image {image}", call)
+
+    def ensure_image(self, image: str, policy: PullPolicy, timeout_s: float) -> str:
+        """Make ``image`` present according to ``policy``; return its image id.
+
+        Raises:
+            ImageMissing: absent with policy NEVER, or the pull failed (podman's reason kept).
+            ContainerTimeout: the pull ran past ``timeout_s``.
+        """
+        if policy is PullPolicy.NEVER:
+            if not self.image_exists(image):
+                raise ImageMissing(
+                    f"image {image} is not present and the pull policy is never: build or load it"
+                )
+        elif policy is PullPolicy.ALWAYS or not self.image_exists(image):
+            self._retried(f"pull image {image}", lambda: self._pull(image, timeout_s))
+        return self.inspect_image(image).id
+
+    def _pull(self, image: str, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        response = self._api.post(
+            "/images/pull",
+            params={"reference": image, "policy": "always", "quiet": True},
+            stream=True,
+            timeout=(self.api_timeout_s, timeout_s),
+        )
+        with contextlib.closing(response):
+            response.raise_for_status()
+            for line in response.iter_lines():
+                if time.monotonic() > deadline:
+                    raise ContainerTimeout(f"pull image {image}: not done after {timeout_s:g}s")
+                report = json.loads(line) if line else {}
+                if report.get("error"):
+                    raise ImageMissing(f"cannot pull image {image}: {report['error']}")
+
+    def inspect_image(self, image: str) -> ImageInfo:
+        data = self._retried(
+            f"inspect image {image}", lambda: self._json("get", f"/images/{image}/json")
+        )
+        labels = data.get("Labels") or (data.get("Config") or {}).get("Labels") or {}
+        return ImageInfo(
+            id=data["Id"],
+            digest=data.get("Digest") or "",
+            tags=tuple(data.get("RepoTags") or ()),
+            labels=dict(labels),
+        )
+
+    def image_labels(self, image: str) -> dict[str, str]:
+        return dict(self.inspect_image(image).labels)
+
+    def build_image(
+        self,
+        context_dir: Path,
+        containerfile: str,
+        tag: str,
+        *,
+        labels: Mapping[str, str],
+        build_args: Mapping[str, str],
+        output: OutputSink | None,
+        timeout_s: float,
+    ) -> str:
+        """Build ``containerfile`` in ``context_dir`` as ``tag``, streaming its output.
+
+        Never retried: a build is not idempotent enough to repeat blindly.
+
+        Raises:
+            ContainerError: the build failed; the message ends with podman's error.
+            ContainerTimeout: the build ran past ``timeout_s``.
+        """
+        action = f"build image {tag}"
+        deadline = time.monotonic() + timeout_s
+        params = {
+            "t": tag,
+            "dockerfile": containerfile,
+            "labels": json.dumps(dict(labels)),
+            "buildargs": json.dumps(dict(build_args)),
+            "rm": True,
+            "layers": True,
+        }
+        with podman_errors(action), tempfile.TemporaryFile() as body:
+            with tarfile.open(fileobj=body, mode="w") as tar:
+                tar.add(context_dir, arcname=".", filter=_anonymous)
+            body.seek(0)
+            response = self._api.post(
+                "/build",
+                params=params,
+                data=body,
+                headers={"Content-Type": "application/x-tar"},
+                stream=True,
+                timeout=(self.api_timeout_s, timeout_s),
+            )
+            with contextlib.closing(response):
+                response.raise_for_status()
+                for line in response.iter_lines():
+                    if time.monotonic() > deadline:
+                        raise ContainerTimeout(f"{action}: not done after {timeout_s:g}s")
+                    report = json.loads(line) if line else {}
+                    if report.get("stream"):
+                        emit(output, report["stream"].encode())
+                    if report.get("error"):
+                        raise ContainerError(f"{action}: {report['error'].strip()}")
+        return self.inspect_image(tag).id
+
+    # -- containers ---------------------------------------------------------------------
+
+    def create(self, spec: ContainerSpec) -> str:
+        """Create (not start) a container from ``spec``; return its id.
+
+        Raises:
+            ImageMissing: the image is not present.
+            ContainerError: podman refused the spec (name in use, bad mount, ...).
+        """
+        kwargs = create_kwargs(spec)
+        log.debug("creating container %s from %s", spec.container_name, spec.image)
+        with podman_errors(f"create container {spec.container_name}"):
+            container = self._podman.containers.create(**kwargs)
+            return str(container.id)
+
+    def start(self, container_id: str) -> None:
+        with podman_errors(f"start container {_short(container_id)}"):
+            self._json("post", f"/containers/{container_id}/start")
+
+    def exec(
+        self,
+        container_id: str,
+        argv: Sequence[str],
+        *,
+        output: OutputSink | None = None,
+        user: str | None = None,
+        workdir: str | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> ExecResult:
+        """Run argv in the container, streaming stdout+stderr to ``output`` as it comes.
+
+        Raises:
+            ContainerTimeout: the command ran past ``timeout_s`` and was killed.
+            ContainerNotFound: the container does not exist.
+            ContainerError: podman could not run the command at all.
+        """
+        command = tuple(argv)
+        action = f"exec in container {_short(container_id)}"
+        body: dict[str, Any] = {
+            "AttachStdin": False,
+            "AttachStdout": True,
+            "AttachStderr": True,
+            "Tty": False,
+            "Cmd": list(exec_argv(command, timeout_s)),
+            "Env": [f"{key}={value}" for key, value in (env or {}).items()],
+        }
+        if user is not None:
+            body["User"] = user
+        if workdir is not None:
+            body["WorkingDir"] = workdir
+        read_timeout = None if timeout_s is None else timeout_s + EXEC_KILL_AFTER_S + STREAM_GRACE_S
+        started = time.monotonic()
+        with podman_errors(action):
+            created = self._json("post", f"/containers/{container_id}/exec", data=json.dumps(body))
+            exec_id = created["Id"]
+            response = self._api.post(
+                f"/exec/{exec_id}/start",
+                data=json.dumps({"Detach": False, "Tty": False}),
+                stream=True,
+                timeout=(self.api_timeout_s, read_timeout),
+            )
+            with contextlib.closing(response):
+                response.raise_for_status()
+                stream_deadline = None if read_timeout is None else started + read_timeout
+                try:
+                    for chunk in frames_until(response, stream_deadline, action):
+                        emit(output, chunk)
+                except (urllib3.exceptions.TimeoutError, TimeoutError, ContainerTimeout) as exc:
+                    raise ContainerTimeout(
+                        f"{action}: {shlex.join(command)} gave no end after {timeout_s:g}s"
+                    ) from exc
+            exit_code = self._exec_exit_code(exec_id)
+        duration_s = time.monotonic() - started
+        if (
+            timeout_s is not None
+            and exit_code in EXEC_TIMEOUT_EXIT_CODES
+            and duration_s >= timeout_s
+        ):
+            raise ContainerTimeout(
+                f"{action}: {shlex.join(command)} ran past its {timeout_s:g}s deadline"
+                " and was killed"
+            )
+        return ExecResult(argv=command, exit_code=exit_code, duration_s=duration_s)
+
+    def _exec_exit_code(self, exec_id: str) -> int:
+        # The stream can close a moment before podman records the exit code.
+        deadline = time.monotonic() + EXEC_EXIT_WAIT_S
+        while True:
+            info = self._json("get", f"/exec/{exec_id}/json")
+            if not info.get("Running") or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        if info.get("Running"):
+            raise ContainerTimeout(
+                f"exec session {exec_id[:12]} still running after its output ended"
+            )
+        return int(info["ExitCode"])
+
+    def copy_in(self, container_id: str, source: Path, target_dir: str) -> None:
+        """Copy a host file or directory into ``target_dir`` via a tar stream.
+
+        Raises:
+            ContainerNotFound: the container does not exist.
+            ContainerError: podman refused (read-only target, ...).
+        """
+        action = f"copy {source} into container {_short(container_id)}:{target_dir}"
+        with podman_errors(action), tempfile.TemporaryFile() as body:
+            with tarfile.open(fileobj=body, mode="w") as tar:
+                tar.add(source, arcname=source.name, filter=_anonymous)
+            body.seek(0)
+            self._json(
+                "put", f"/containers/{container_id}/archive", params={"path": target_dir}, data=body
+            )
+
+    def copy_out(self, container_id: str, source: str, target_dir: Path) -> None:
+        """Copy ``source`` out of the container into ``target_dir``, checking every entry.
+
+        Raises:
+            ContainerError: ``source`` is missing or the archive holds an unsafe entry.
+        """
+        action = f"copy container {_short(container_id)}:{source} to {target_dir}"
+        target_dir.mkdir(parents=True, exist_ok=True)
+        with podman_errors(action):
+            response = self._api.get(
+                f"/containers/{container_id}/archive",
+                params={"path": source},
+                stream=True,
+                timeout=self.api_timeout_s,
+            )
+            with contextlib.closing(response):
+                # A 404 names what is missing: the container or the path.
+                response.raise_for_status()
+                extract_archive(response.raw, target_dir)
+
+    def logs(
+        self, container_id: str, *, follow: bool = False, timeout_s: float | None = None
+    ) -> Iterator[bytes]:
+        """The main process's output as it arrives; with ``follow`` until it exits.
+
+        Raises:
+            ContainerTimeout: ``timeout_s`` passed before the output ended.
+        """
+        action = f"logs of container {_short(container_id)}"
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        read_timeout = timeout_s if timeout_s is not None or follow else self.api_timeout_s
+        with podman_errors(action):
+            response = self._api.get(
+                f"/containers/{container_id}/logs",
+                params={"follow": follow, "stdout": True, "stderr": True},
+                stream=True,
+                timeout=(self.api_timeout_s, read_timeout),
+            )
+            with contextlib.closing(response):
+                response.raise_for_status()
+                yield from frames_until(response, deadline, action)
+
+    def stop(self, container_id: str, timeout_s: int | None = None) -> None:
+        action = f"stop container {_short(container_id)}"
+        if timeout_s is None:
+            timeout_s = self._stop_timeout(container_id)
+        with podman_errors(action):
+            response = self._api.post(
+                f"/containers/{container_id}/stop",
+                params={"timeout": timeout_s},
+                timeout=timeout_s + self.api_timeout_s,
+            )
+            if response.status_code != 304:  # 304: it was not running
+                response.raise_for_status()
+
+    def _stop_timeout(self, container_id: str) -> int:
+        data = self._retried(
+            f"inspect container {_short(container_id)}",
+            lambda: self._json("get", f"/containers/{container_id}/json"),
+        )
+        return int((data.get("Config") or {}).get("StopTimeout", 10))
+
+    def remove(self, container_id: str) -> None:
+        def call() -> None:
+            # timeout=0: SIGKILL at once; stop() is the graceful path.
+            reports = self._json(
+                "delete", f"/containers/{container_id}", params={"force": True, "timeout": 0}
+            )
+            for report in reports or []:
+                if report.get("Err"):
+                    raise ContainerError(
+                        f"remove container {_short(container_id)}: {report['Err']}"
+                    )
+
+        self._retried(f"remove container {_short(container_id)}", call)
+
+    def inspect(self, container_id: str) -> ContainerInfo:
+        data = self._retried(
+            f"inspect container {_short(container_id)}",
+            lambda: self._json("get", f"/containers/{container_id}/json"),
+        )
+        return ContainerInfo(
+            id=data["Id"],
+            name=data.get("Name", "").lstrip("/"),
+            image=data.get("ImageName") or data.get("Image", ""),
+            status=(data.get("State") or {}).get("Status", "unknown"),
+            labels=dict((data.get("Config") or {}).get("Labels") or {}),
+        )
+
+    def list(self, labels: Mapping[str, str]) -> list[ContainerInfo]:
+        filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
+        entries = self._retried(
+            "list containers",
+            lambda: self._json(
+                "get", "/containers/json", params={"all": True, "filters": json.dumps(filters)}
+            ),
+        )
+        return [
+            ContainerInfo(
+                id=entry["Id"],
+                name=(entry.get("Names") or [""])[0].lstrip("/"),
+                image=entry.get("Image", ""),
+                status=entry.get("State", "unknown"),
+                labels=dict(entry.get("Labels") or {}),
+            )
+            for entry in entries or []
+        ]
+
+
+def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """Do not leak host users into the container: entries are owned by root."""
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    return info

@@ -1,0 +1,388 @@
+"""PodmanBackend against a real (private) podman service: what containers really get."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import secrets
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adjutant.container.backend import (
+    LABEL_BUILDROOT_ID,
+    LABEL_ROLE,
+    LABEL_TASK_ID,
+    LABEL_WORKER,
+    ContainerSpec,
+    ExecResult,
+    NetworkMode,
+    PullPolicy,
+    ResourceLimits,
+    Ulimit,
+)
+from adjutant.container.podman import PodmanBackend
+from adjutant.errors import ContainerError, ContainerNotFound, ContainerTimeout, ImageMissing
+
+pytestmark = pytest.mark.integration
+
+# Prints each argument's "path=content" when the file exists; paths arrive as arguments.
+READ_FILES = 'for f in "$@"; do if [ -r "$f" ]; then echo "$f=$(cat "$f")"; fi; done'
+# PID 1 that ignores SIGTERM, so only the stop timeout's SIGKILL ends it.
+IGNORE_TERM = 'trap "" TERM; while :; do sleep 1; done'
+# Prints a line, then waits for the file named by $1 to appear.
+PRINT_THEN_WAIT = 'echo started; while [ ! -e "$1" ]; do sleep 0.05; done; echo finished'
+# Command lines of all processes, one per line.
+LIST_PROCESSES = 'for p in /proc/[0-9]*; do tr "\\0" " " < "$p/cmdline"; echo; done'
+MAIN_PRINTS_READY = "echo ready; exec sleep infinity"
+
+
+def unique_task_id() -> int:
+    """Task ids unique per test, so default names never collide across concurrent runs."""
+    return secrets.randbelow(10**9) + 10**9
+
+
+def make_spec(base_image: str, worker: str, **fields: object) -> ContainerSpec:
+    values: dict[str, object] = {"task_id": unique_task_id(), "role": "test"}
+    values.update(fields)
+    return ContainerSpec(image=base_image, worker=worker, **values)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def running(backend: PodmanBackend, spec: ContainerSpec) -> Iterator[str]:
+    """A started container from ``spec``, removed afterwards whatever happens."""
+    container_id = backend.create(spec)
+    try:
+        backend.start(container_id)
+        yield container_id
+    finally:
+        backend.remove(container_id)
+
+
+def run(backend: PodmanBackend, container_id: str, *argv: str) -> tuple[ExecResult, str]:
+    chunks: list[bytes] = []
+    result = backend.exec(container_id, argv, output=chunks.append, timeout_s=60)
+    return result, b"".join(chunks).decode(errors="replace")
+
+
+def wait_for(predicate: object, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not met before the deadline"
+        time.sleep(0.05)
+
+
+def test_round_trip_create_exec_copy_logs_stop_remove(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str, tmp_path: Path
+) -> None:
+    spec = make_spec(
+        base_image,
+        worker_label,
+        argv=("bash", "-c", MAIN_PRINTS_READY),
+        env={"GREETING": "hello from env"},
+        workdir="/tmp",
+    )
+    container_id = podman_backend.create(spec)
+    try:
+        assert podman_backend.inspect(container_id).status == "created"
+        podman_backend.start(container_id)
+        assert podman_backend.inspect(container_id).status == "running"
+
+        result, output = run(podman_backend, container_id, "bash", "-c", 'echo "$GREETING"; pwd')
+        assert (result.exit_code, output) == (0, "hello from env\n/tmp\n")
+
+        (tmp_path / "single.txt").write_text("one file\n")
+        tree = tmp_path / "tree"
+        (tree / "sub").mkdir(parents=True)
+        (tree / "sub" / "leaf.txt").write_text("leaf\n")
+        (tree / "run.sh").write_text("#!/bin/sh\necho ran\n")
+        (tree / "run.sh").chmod(0o755)
+        podman_backend.copy_in(container_id, tmp_path / "single.txt", "/tmp")
+        podman_backend.copy_in(container_id, tree, "/tmp")
+        result, output = run(
+            podman_backend,
+            container_id,
+            "bash",
+            "-c",
+            "cat /tmp/single.txt /tmp/tree/sub/leaf.txt; /tmp/tree/run.sh",
+        )
+        assert (result.exit_code, output) == (0, "one file\nleaf\nran\n")
+
+        out = tmp_path / "out"
+        podman_backend.copy_out(container_id, "/tmp/tree", out)
+        podman_backend.copy_out(container_id, "/etc/debian_version", out)
+        assert (out / "tree" / "sub" / "leaf.txt").read_text() == "leaf\n"
+        assert (out / "tree" / "run.sh").stat().st_mode & 0o111
+        assert (out / "debian_version").read_text().startswith("12")
+
+        assert b"".join(podman_backend.logs(container_id)) == b"ready\n"
+
+        podman_backend.stop(container_id, timeout_s=0)
+        assert podman_backend.inspect(container_id).status == "exited"
+        podman_backend.stop(container_id)  # stopping a stopped container is not an error
+    finally:
+        podman_backend.remove(container_id)
+    with pytest.raises(ContainerNotFound):
+        podman_backend.inspect(container_id)
+
+
+def test_following_logs_streams_until_the_main_process_exits(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    argv = ("bash", "-c", PRINT_THEN_WAIT, "-", "/tmp/go")
+    with running(podman_backend, make_spec(base_image, worker_label, argv=argv)) as container_id:
+        lines = podman_backend.logs(container_id, follow=True, timeout_s=60)
+        assert next(lines) == b"started\n"
+        assert podman_backend.exec(container_id, ("touch", "/tmp/go"), timeout_s=30).exit_code == 0
+        assert b"".join(lines) == b"finished\n"
+        assert podman_backend.inspect(container_id).status == "exited"
+
+
+def test_following_logs_past_the_deadline_raises_timeout(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    argv = ("bash", "-c", PRINT_THEN_WAIT, "-", "/tmp/never")
+    with running(podman_backend, make_spec(base_image, worker_label, argv=argv)) as container_id:
+        with pytest.raises(ContainerTimeout):
+            list(podman_backend.logs(container_id, follow=True, timeout_s=1))
+
+
+def test_copy_out_of_a_missing_path_is_an_error_and_copy_in_creates_the_target(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str, tmp_path: Path
+) -> None:
+    (tmp_path / "file.txt").write_text("x\n")
+    with running(podman_backend, make_spec(base_image, worker_label)) as container_id:
+        with pytest.raises(ContainerError, match="no such file") as copying_out:
+            podman_backend.copy_out(container_id, "/nonexistent", tmp_path / "out")
+        podman_backend.copy_in(container_id, tmp_path / "file.txt", "/new/dir")
+        _, content = run(podman_backend, container_id, "cat", "/new/dir/file.txt")
+    assert not isinstance(copying_out.value, ContainerNotFound)
+    assert content == "x\n"
+    with pytest.raises(ContainerNotFound):
+        podman_backend.copy_out(container_id, "/etc/hostname", tmp_path / "out")
+    with pytest.raises(ContainerNotFound):
+        podman_backend.copy_in(container_id, tmp_path / "file.txt", "/tmp")
+
+
+def test_labels_and_default_name_are_applied_and_listable(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    spec = make_spec(base_image, worker_label, buildroot_id=42, extra_labels={"org.x": "y"})
+    with running(podman_backend, spec) as container_id:
+        info = podman_backend.inspect(container_id)
+        assert info.name == f"adjutant-{spec.task_id}-test"
+        assert info.labels[LABEL_TASK_ID] == str(spec.task_id)
+        assert info.labels[LABEL_WORKER] == worker_label
+        assert info.labels[LABEL_ROLE] == "test"
+        assert info.labels[LABEL_BUILDROOT_ID] == "42"
+        assert info.labels["org.x"] == "y"
+
+        found = podman_backend.list({LABEL_WORKER: worker_label, LABEL_TASK_ID: str(spec.task_id)})
+        assert [(i.id, i.status) for i in found] == [(container_id, "running")]
+        assert podman_backend.list({LABEL_WORKER: worker_label, LABEL_TASK_ID: "0"}) == []
+
+
+def test_network_none_has_only_loopback_and_bridge_has_eth0(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    with running(podman_backend, make_spec(base_image, worker_label)) as container_id:
+        _, devices = run(podman_backend, container_id, "cat", "/proc/net/dev")
+    interfaces = {line.split(":")[0].strip() for line in devices.splitlines()[2:]}
+    assert interfaces == {"lo"}
+
+    bridged = make_spec(base_image, worker_label, role="net", network=NetworkMode.BRIDGE)
+    with running(podman_backend, bridged) as container_id:
+        _, devices = run(podman_backend, container_id, "cat", "/proc/net/dev")
+    assert "eth0" in {line.split(":")[0].strip() for line in devices.splitlines()[2:]}
+
+
+def test_ulimits_pids_memory_and_cpu_limits_are_applied(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    spec = make_spec(
+        base_image,
+        worker_label,
+        ulimits=(Ulimit("nofile", 1024, 2048), Ulimit("nproc", 4096, 4096)),
+        limits=ResourceLimits(memory_bytes=256 * 1024 * 1024, cpus=0.5, pids=64),
+    )
+    with running(podman_backend, spec) as container_id:
+        _, limits = run(podman_backend, container_id, "cat", "/proc/1/limits")
+        _, cgroup = run(
+            podman_backend,
+            container_id,
+            "bash",
+            "-c",
+            READ_FILES,
+            "-",
+            "/sys/fs/cgroup/pids/pids.max",
+            "/sys/fs/cgroup/pids.max",
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory.max",
+            "/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+            "/sys/fs/cgroup/cpu.max",
+        )
+    rows = {line[:26].strip(): line[26:].split()[:2] for line in limits.splitlines()[1:]}
+    assert rows["Max open files"] == ["1024", "2048"]
+    assert rows["Max processes"] == ["4096", "4096"]
+    values = dict(line.split("=", 1) for line in cgroup.splitlines())
+    pids = values.get("/sys/fs/cgroup/pids/pids.max") or values.get("/sys/fs/cgroup/pids.max")
+    memory = values.get("/sys/fs/cgroup/memory/memory.limit_in_bytes") or values.get(
+        "/sys/fs/cgroup/memory.max"
+    )
+    cpu = values.get("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") or values.get("/sys/fs/cgroup/cpu.max")
+    assert pids == "64", cgroup
+    assert memory == str(256 * 1024 * 1024), cgroup
+    assert cpu is not None and cpu.split()[0] == "50000", cgroup
+
+
+def test_stop_timeout_kills_a_process_that_ignores_sigterm(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    spec = make_spec(base_image, worker_label, argv=("bash", "-c", IGNORE_TERM))
+    with running(podman_backend, spec) as container_id:
+        started = time.monotonic()
+        podman_backend.stop(container_id, timeout_s=2)
+        elapsed = time.monotonic() - started
+        assert podman_backend.inspect(container_id).status != "running"
+    # It waited for the grace period (SIGTERM was ignored), then SIGKILL ended it.
+    assert 1.5 <= elapsed < 60
+
+
+def test_exec_returns_non_zero_exit_codes_as_results(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    with running(podman_backend, make_spec(base_image, worker_label)) as container_id:
+        result, output = run(
+            podman_backend, container_id, "bash", "-c", "echo out; echo err >&2; exit 7"
+        )
+        missing, _ = run(podman_backend, container_id, "no-such-binary")
+        names: list[bytes] = []
+        podman_backend.exec(container_id, ("id", "-un"), user="nobody", output=names.append)
+    assert result.exit_code == 7
+    assert "out\n" in output and "err\n" in output
+    assert missing.exit_code == 127
+    assert b"".join(names) == b"nobody\n"
+
+
+def test_exec_streams_output_before_the_command_ends(
+    podman_backend: PodmanBackend, podman_url: str, base_image: str, worker_label: str
+) -> None:
+    chunks: queue.Queue[bytes] = queue.Queue()
+    results: list[ExecResult] = []
+    with running(podman_backend, make_spec(base_image, worker_label)) as container_id:
+        command = ("bash", "-c", PRINT_THEN_WAIT, "-", "/tmp/go")
+        worker = threading.Thread(
+            target=lambda: results.append(
+                podman_backend.exec(container_id, command, output=chunks.put, timeout_s=60)
+            )
+        )
+        worker.start()
+        try:
+            first = chunks.get(timeout=30)
+            # The command is still waiting for /tmp/go, yet its first line has arrived.
+            assert first == b"started\n"
+            assert worker.is_alive()
+        finally:
+            touched = PodmanBackend(podman_url).exec(
+                container_id, ("touch", "/tmp/go"), timeout_s=30
+            )
+            assert touched.exit_code == 0
+            worker.join(timeout=60)
+    assert results and results[0].exit_code == 0
+    assert chunks.get(timeout=5) == b"finished\n"
+
+
+def test_exec_past_its_deadline_is_killed_and_raises_timeout(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    with running(podman_backend, make_spec(base_image, worker_label)) as container_id:
+        started = time.monotonic()
+        with pytest.raises(ContainerTimeout, match="deadline"):
+            podman_backend.exec(container_id, ("sleep", "300"), timeout_s=1)
+        assert time.monotonic() - started < 60
+        _, processes = run(podman_backend, container_id, "bash", "-c", LIST_PROCESSES)
+    assert "sleep 300" not in processes
+
+
+def test_removing_a_missing_container_raises_not_found(podman_backend: PodmanBackend) -> None:
+    with pytest.raises(ContainerNotFound, match="no container with name or ID"):
+        podman_backend.remove("adjutant-no-such-container")
+
+
+def test_create_from_a_missing_image_raises_image_missing(
+    podman_backend: PodmanBackend, worker_label: str
+) -> None:
+    spec = make_spec("localhost/adjutant/no-such-image:1", worker_label)
+    with pytest.raises(ImageMissing, match="no-such-image"):
+        podman_backend.create(spec)
+
+
+def test_ensure_image_honours_the_pull_policy(
+    podman_backend: PodmanBackend, base_image: str
+) -> None:
+    image_id = podman_backend.inspect_image(base_image).id
+    assert podman_backend.ensure_image(base_image, PullPolicy.NEVER, 30) == image_id
+    assert podman_backend.ensure_image(base_image, PullPolicy.IF_NOT_PRESENT, 30) == image_id
+    with pytest.raises(ImageMissing, match="localhost/adjutant/no-such-image:1"):
+        podman_backend.ensure_image("localhost/adjutant/no-such-image:1", PullPolicy.NEVER, 30)
+    # Nothing listens on port 1: the pull fails fast and the reason is podman's.
+    with pytest.raises(ImageMissing, match="localhost:1/no-such-image"):
+        podman_backend.ensure_image("localhost:1/no-such-image:1", PullPolicy.IF_NOT_PRESENT, 30)
+
+
+@pytest.fixture
+def test_image_tag(worker_label: str) -> Iterator[str]:
+    tag = f"localhost/adjutant-test/{worker_label}:latest"
+    yield tag
+    subprocess.run(["podman", "rmi", "--force", tag], capture_output=True, timeout=120, check=False)
+
+
+def test_build_image_streams_output_and_labels_are_readable(
+    podman_backend: PodmanBackend, base_image: str, test_image_tag: str, tmp_path: Path
+) -> None:
+    (tmp_path / "greeting.txt").write_text("from the context\n")
+    (tmp_path / "Containerfile").write_text(
+        f"FROM {base_image}\nARG GREETING\nCOPY greeting.txt /greeting.txt\n"
+        'RUN echo "$GREETING" >> /greeting.txt\n'
+    )
+    chunks: list[bytes] = []
+    image_id = podman_backend.build_image(
+        tmp_path,
+        "Containerfile",
+        test_image_tag,
+        labels={"org.example.purpose": "adjutant test"},
+        build_args={"GREETING": "from a build arg"},
+        output=chunks.append,
+        timeout_s=300,
+    )
+    info = podman_backend.inspect_image(test_image_tag)
+    assert info.id == image_id
+    assert podman_backend.image_labels(test_image_tag)["org.example.purpose"] == "adjutant test"
+    assert b"STEP" in b"".join(chunks)
+    shown = subprocess.run(
+        ["podman", "run", "--rm", "--network=none", test_image_tag, "cat", "/greeting.txt"],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shown.stdout == b"from the context\nfrom a build arg\n"
+
+
+def test_build_image_failure_keeps_podmans_message(
+    podman_backend: PodmanBackend, base_image: str, test_image_tag: str, tmp_path: Path
+) -> None:
+    (tmp_path / "Containerfile").write_text(f"FROM {base_image}\nRUN exit 3\n")
+    with pytest.raises(ContainerError, match="exit status 3|exit code 3|status 3"):
+        podman_backend.build_image(
+            tmp_path,
+            "Containerfile",
+            test_image_tag,
+            labels={},
+            build_args={},
+            output=None,
+            timeout_s=300,
+        )
