@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "images": ("adjutant.images", "build the task images from images/"),
     "build": ("adjutant.localbuild", "rebuild an SRPM in a container buildroot, without a hub"),
     "config": ("adjutant.config_command", "show or check the effective configuration"),
+    "worker": ("adjutant.daemon", "run the build host daemon"),
 }
 
 log = logging.getLogger(__name__)

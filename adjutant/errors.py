@@ -1,13 +1,13 @@
 """The exceptions adjutant raises on purpose, and the koji faults they become.
 
-    AdjutantError                                    base of everything we raise on purpose
-    ├── ConfigError      (+ koji.ConfigurationError)  bad kojid.conf, [adjutant], environment, policy
-    ├── TaskParamError   (+ koji.ParameterError)      bad task params, URLs, file names, SRPM headers
-    ├── BuildrootError   (+ koji.BuildrootError)      image missing, container failed, deps failed
-    ├── BuildFailed      (+ koji.BuildError)          rpmbuild exited non-zero
-    └── ContainerError                                backend level; the buildroot turns it into
-        ├── ContainerUnavailable                      BuildrootError. Unavailable is the only
-        ├── ContainerNotFound                         retryable one.
+    AdjutantError                                  base of everything we raise on purpose
+    ├── ConfigError     (+ koji.ConfigurationError) bad kojid.conf, [adjutant], env, policy
+    ├── TaskParamError  (+ koji.ParameterError)     bad task params, URLs, file names, SRPMs
+    ├── BuildrootError  (+ koji.BuildrootError)     image missing, container or deps failed
+    ├── BuildFailed     (+ koji.BuildError)         rpmbuild exited non-zero
+    └── ContainerError                              backend level; the buildroot turns it
+        ├── ContainerUnavailable                    into BuildrootError. Unavailable is the
+        ├── ContainerNotFound                       only retryable one.
         ├── ImageMissing
         └── ContainerTimeout
 

@@ -147,7 +147,9 @@ def contract_problems(folder: ImageFolder) -> list[str]:
         problems.append(f"io.adjutant.image.family {family!r} is not one of {FAMILIES}")
     if labels.get(LABEL_BUILD_USER) == "root":
         problems.append(f"{LABEL_BUILD_USER} must not be root")
-    keywords = {i.partition(" ")[0].upper() for i in _instructions(folder.containerfile.read_text())}
+    keywords = {
+        i.partition(" ")[0].upper() for i in _instructions(folder.containerfile.read_text())
+    }
     if "FROM" not in keywords:
         problems.append("no FROM instruction")
     return [f"{folder.name}: {problem}" for problem in problems]
@@ -272,8 +274,9 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for folder in folders:
         try:
-            tag = build(backend, folder, force=args.force, build_args=build_args,
-                        output=sys.stdout.buffer.write)  # fmt: skip
+            tag = build(
+                backend, folder, force=args.force, build_args=build_args, output=sys.stdout.buffer
+            )
         except ContainerError as exc:
             log.error("building %s failed: %s", folder.name, exc)
             failed += 1

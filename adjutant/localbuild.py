@@ -40,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
     # Local images are never pulled: a missing one should be built with `adjutant images build`.
     policy = PullPolicy.NEVER if args.image.startswith("localhost/") else PullPolicy.IF_NOT_PRESENT
     backend.ensure_image(args.image, policy, IMAGE_CHECK_TIMEOUT_S)
-    result_dir = args.output / f"{args.srpm.name.removesuffix('.src.rpm')}-{time.strftime('%Y%m%d-%H%M%S')}"
+    result_dir = (
+        args.output / f"{args.srpm.name.removesuffix('.src.rpm')}-{time.strftime('%Y%m%d-%H%M%S')}"
+    )
     request = RebuildRequest(
         srpm=args.srpm,
         image=args.image,

@@ -65,7 +65,8 @@ def main() -> None:
     print(f"adjutant container rebuild                  median {container_median:.3f}s")
     print(f"  of which in steps (exec)                  median {steps_median:.3f}s")
     print(f"ratio container / host: {container_median / host_median:.2f}")
-    print(f"ratio container outside steps / host: {(container_median - steps_median) / host_median:.2f}")
+    outside_ratio = (container_median - steps_median) / host_median
+    print(f"ratio container outside steps / host: {outside_ratio:.2f}")
 
 
 if __name__ == "__main__":

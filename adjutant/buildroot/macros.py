@@ -28,7 +28,7 @@ def render_macros(macros: Mapping[str, str]) -> str:
     merged = {**macros, **FIXED_MACROS}
     lines = ["# written by adjutant for this buildroot"]
     for name, value in merged.items():
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise TaskParamError(f"invalid rpm macro name {name!r}")
         if "\n" in value or "\r" in value:
             raise TaskParamError(f"rpm macro %{name} has a multi-line value")

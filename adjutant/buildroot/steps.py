@@ -47,7 +47,7 @@ class StepRunner:
         workdir: str | None = None,
         timeout_s: float | None = None,
     ) -> StepRecord:
-        """Run ``argv``, appending its output to ``log_path``; a non-zero exit is recorded, not raised.
+        """Run ``argv``, appending its output to ``log_path``; a non-zero exit is not raised.
 
         Raises:
             ContainerError: the backend failed, or the step ran past ``timeout_s``

@@ -1,4 +1,4 @@
-"""Make small SRPMs for tests from spec text, with the host's rpmbuild (scripts/setup-host installs it)."""
+"""Make small SRPMs for tests from spec text with the host's rpmbuild (from scripts/setup-host)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import subprocess
 from pathlib import Path
 
 SPECS_DIR = Path(__file__).resolve().parents[1] / "data" / "specs"
-SAMPLE_SRPM = Path(__file__).resolve().parents[1] / "data" / "srpms" / "adjutant-hello-1.0-1.src.rpm"
+SAMPLE_SRPM = (
+    Path(__file__).resolve().parents[1] / "data" / "srpms" / "adjutant-hello-1.0-1.src.rpm"
+)
 
 
 def build_srpm(spec_text: str, out_dir: Path, sources: dict[str, str] | None = None) -> Path:

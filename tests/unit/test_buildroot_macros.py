@@ -19,6 +19,7 @@ def test_fixed_macros_win_over_caller_values() -> None:
     [
         ({"bad name": "x"}, "invalid rpm macro name 'bad name'"),
         ({"%dist": "x"}, "invalid rpm macro name"),
+        ({"dist\n": "x"}, "invalid rpm macro name"),
         ({"dist": ".fc40\n%_topdir /"}, "multi-line value"),
     ],
 )

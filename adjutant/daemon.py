@@ -1,0 +1,214 @@
+"""`adjutant worker`: the build host daemon's main loop, signals, pidfile and restart.
+
+The loop mirrors kojid's: expire buildroots when idle, update tasks, take the next task,
+sleep when nothing was taken. SIGTERM is a graceful shutdown: take no new tasks, let running
+ones finish for up to the grace period, then stop them and free them so the hub reassigns.
+SIGUSR1 asks for a restart once no task runs, as with kojid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import koji
+import koji.tasks
+import koji.util
+
+from adjutant import config, hub
+from adjutant.container.podman import PodmanBackend
+from adjutant.errors import ConfigError
+from adjutant.tasks import HANDLERS
+from adjutant.worker import AdjutantTaskManager, sweep_orphans
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SHUTDOWN_GRACE_S = 300.0
+IDLE_SLICE_S = 0.5
+RESTART = -1  # serve() result that asks run() to re-execute the worker
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c", "--config", action="append", type=Path, metavar="PATH",
+        help="config file or directory, repeatable (default: /etc/kojid/kojid.conf + conf.d)",
+    )  # fmt: skip
+    parser.add_argument("-f", "--fg", action="store_true", help="stay in the foreground")
+    parser.add_argument("--force-lock", action="store_true", help="take the hub session lock")
+    parser.add_argument("--pidfile", type=Path, default=None, help="write and lock a pidfile")
+    parser.add_argument(
+        "--shutdown-grace", type=float, default=DEFAULT_SHUTDOWN_GRACE_S, metavar="SECONDS",
+        help="on SIGTERM, wait this long for running tasks",
+    )  # fmt: skip
+    for flag, key in (("--server", "server"), ("--topurl", "topurl"), ("--topdir", "topdir"),
+                      ("--workdir", "workdir"), ("--maxjobs", "maxjobs"),
+                      ("--minspace", "minspace"), ("--sleeptime", "sleeptime")):  # fmt: skip
+        parser.add_argument(flag, dest=f"opt_{key}", default=None, metavar=key.upper(),
+                            help=f"override [kojid] {key}")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = {
+        name.removeprefix("opt_"): str(value)
+        for name, value in vars(args).items()
+        if name.startswith("opt_") and value is not None
+    }
+    settings = config.load(args.config or None, overrides=overrides)
+    for warning in settings.warnings:
+        log.warning("config: %s", warning)
+    if not args.fg:
+        koji.daemonize()
+    with pidfile(args.pidfile):
+        status = serve(
+            settings, force_lock=args.force_lock, debug=args.debug,
+            shutdown_grace_s=args.shutdown_grace,
+        )  # fmt: skip
+    if status == RESTART:
+        log.info("restarting")
+        os.execv(sys.executable, [sys.executable, "-m", "adjutant", *sys.argv[1:]])
+    return status
+
+
+@contextlib.contextmanager
+def pidfile(path: Path | None) -> Iterator[None]:
+    """Hold ``path`` locked with our pid in it; another live worker holding it is an error.
+
+    Raises:
+        ConfigError: the pidfile is locked by another process.
+    """
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            # flock, not lockf: a POSIX lock drops when any fd of the file is closed in-process.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise ConfigError(f"pidfile {path} is locked: another worker is running") from exc
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def serve(
+    settings: config.Settings,
+    *,
+    force_lock: bool = False,
+    debug: bool = False,
+    shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S,
+) -> int:
+    """Log in, sweep orphans, and run the task loop until told to stop; returns the exit status."""
+    options = settings.kojid_options(debug=debug)
+    options.settings = settings  # handlers read the [adjutant] part from here
+    workdir = Path(options.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    koji.BASEDIR = options.topdir
+    koji.pathinfo.topdir = options.topdir
+    koji.util.setup_rlimits(vars(options))
+    session = hub.connect(settings, force_lock=force_lock, debug=debug)
+    adjutant = settings.adjutant
+    backend = PodmanBackend(adjutant.podman_url, retry_attempts=adjutant.podman_retry_attempts,
+                            retry_delay_s=adjutant.podman_retry_delay)  # fmt: skip
+    manager = AdjutantTaskManager(options, session, worker_name=adjutant.worker_name,
+                                  backend=backend)  # fmt: skip
+    for handler in HANDLERS:
+        manager.registerHandler(handler)
+    sweep_orphans(backend, adjutant.worker_name, (), workdir)
+    loop = WorkerLoop(manager, sleeptime_s=float(options.sleeptime),
+                      shutdown_grace_s=shutdown_grace_s)  # fmt: skip
+    loop.install_signal_handlers()
+    try:
+        return loop.run()
+    finally:
+        manager.shutdown()
+        session.logout()
+
+
+class WorkerLoop:
+    """kojid's main loop around a TaskManager, with a graceful SIGTERM."""
+
+    def __init__(self, manager: Any, *, sleeptime_s: float, shutdown_grace_s: float) -> None:
+        self.manager = manager
+        self.sleeptime_s = sleeptime_s
+        self.shutdown_grace_s = shutdown_grace_s
+        self.stop_deadline: float | None = None
+        self.main_pid = os.getpid()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+        signal.signal(signal.SIGUSR1, self._on_sigusr1)
+
+    def request_stop(self) -> None:
+        """Take no new tasks; running ones get until the grace period ends."""
+        if self.stop_deadline is None:
+            log.info("stopping: waiting up to %.0fs for running tasks", self.shutdown_grace_s)
+            self.stop_deadline = time.monotonic() + self.shutdown_grace_s
+            self.manager.stopping = True
+
+    def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != self.main_pid:
+            raise SystemExit(1)  # a forked task process: end it, as kojid's handler does
+        self.request_stop()
+
+    def _on_sigusr1(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() == self.main_pid:
+            log.info("restart requested")
+            self.manager.restart_pending = True
+
+    def is_done_stopping(self) -> bool:
+        if self.stop_deadline is None:
+            return False
+        if not self.manager.pids:
+            return True
+        if time.monotonic() >= self.stop_deadline:
+            log.warning("grace period over: stopping tasks %s", sorted(self.manager.pids))
+            return True
+        return False
+
+    def run(self) -> int:
+        taken = False
+        while not self.is_done_stopping():
+            try:
+                if not taken:
+                    self.manager.updateBuildroots()
+                self.manager.updateTasks()
+                taken = self.manager.getNextTask()
+            except (SystemExit, koji.tasks.ServerExit, KeyboardInterrupt):
+                log.info("exiting")
+                return 0
+            except koji.tasks.ServerRestart:
+                return RESTART
+            except (koji.AuthExpired, koji.AuthError) as exc:
+                log.error("authentication failed: %s", exc)
+                return 1
+            except Exception:  # the worker loop: log and go on, as kojid does
+                log.exception("error in the main loop")
+                taken = False
+            if not taken:
+                self._idle()
+        return 0
+
+    def _idle(self) -> None:
+        # Sliced, so that SIGTERM is acted on within a slice rather than after sleeptime.
+        until = time.monotonic() + self.sleeptime_s
+        while time.monotonic() < until and self.stop_deadline is None:
+            time.sleep(IDLE_SLICE_S)
+        if self.stop_deadline is not None:
+            time.sleep(min(IDLE_SLICE_S, self.sleeptime_s))

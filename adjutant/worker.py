@@ -1,0 +1,121 @@
+"""koji's TaskManager with container buildroots: local buildroots are containers, not mock roots.
+
+Subclassed only where containers differ from mock: local buildroots are found by container
+label instead of /etc/mock/koji, a finished or killed task's containers are removed (they are
+not in its process group, so killing the task does not end them), and the space check looks
+at the work dir instead of mockdir. Everything else — heartbeat, scheduling, forking, reporting
+— is koji's own code, so the hub sees what kojid does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import koji.daemon
+
+from adjutant.container.backend import LABEL_TASK_ID, LABEL_WORKER, ContainerBackend
+from adjutant.errors import ContainerError, ContainerNotFound
+
+log = logging.getLogger(__name__)
+
+
+def task_workdir(workdir: Path, task_id: int) -> Path:
+    """The scratch dir koji's BaseTaskHandler uses for a task: <workdir>/tasks/<id%10000>/<id>."""
+    return workdir / "tasks" / str(task_id % 10000) / str(task_id)
+
+
+def sweep_orphans(
+    backend: ContainerBackend, worker: str, live_task_ids: Collection[int], workdir: Path
+) -> list[str]:
+    """Remove this worker's containers that no live task owns, and those tasks' scratch dirs.
+
+    Returns the names of the containers removed; each removal is logged.
+    """
+    removed: list[str] = []
+    for info in backend.list({LABEL_WORKER: worker}):
+        task_label = info.labels.get(LABEL_TASK_ID, "")
+        task_id = int(task_label) if task_label.isdigit() else None
+        if task_id is not None and task_id in live_task_ids:
+            continue
+        try:
+            backend.remove(info.id)
+        except ContainerNotFound:
+            continue  # gone meanwhile: the task's own cleanup won the race
+        log.info("removed orphaned container %s (task %s, %s)", info.name, task_label, info.status)
+        removed.append(info.name)
+        if task_id is not None and task_id > 0:
+            scratch = task_workdir(workdir, task_id)
+            if scratch.is_dir():
+                shutil.rmtree(scratch, ignore_errors=True)
+                log.info("removed scratch dir %s of task %s", scratch, task_id)
+    return removed
+
+
+def remove_task_containers(backend: ContainerBackend, worker: str, task_id: int) -> None:
+    """Remove every container of ``task_id`` on this worker (after its process was killed)."""
+    for info in backend.list({LABEL_WORKER: worker, LABEL_TASK_ID: str(task_id)}):
+        try:
+            backend.remove(info.id)
+        except ContainerNotFound:
+            continue
+        log.info("task %s: removed container %s", task_id, info.name)
+
+
+class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
+    """TaskManager whose buildroots are containers labelled with this worker's name."""
+
+    def __init__(
+        self, options: Any, session: Any, *, worker_name: str, backend: ContainerBackend
+    ) -> None:
+        super().__init__(options, session)
+        self.worker_name = worker_name
+        self.backend = backend
+        self.stopping = False
+
+    def updateBuildroots(self, nolocal: bool = False) -> None:  # noqa: N802 (koji's hook)
+        # koji's part expires hub records of buildroots whose task is gone; its local part
+        # reads mock's config dir, which we do not have: our local buildroots are containers.
+        super().updateBuildroots(nolocal=True)
+        if nolocal:
+            return
+        try:
+            sweep_orphans(
+                self.backend, self.worker_name, set(self.pids), Path(self.options.workdir)
+            )
+        except ContainerError as exc:
+            log.warning("cannot sweep containers: %s", exc)
+
+    def cleanupTask(self, task_id: int, wait: bool = True) -> bool:  # noqa: N802
+        done: bool = super().cleanupTask(task_id, wait=wait)
+        if done:
+            try:
+                remove_task_containers(self.backend, self.worker_name, task_id)
+            except ContainerError as exc:
+                log.warning("task %s: cannot remove its containers: %s", task_id, exc)
+        return done
+
+    def checkSpace(self) -> bool:  # noqa: N802
+        # mock roots live in mockdir; ours are containers, and task data lives in workdir.
+        path = Path(self.options.workdir)
+        stat = os.statvfs(path)
+        available_mb = stat.f_bavail * stat.f_bsize // (1024 * 1024)
+        if available_mb < self.options.minspace:
+            self.status = (
+                f"Insufficient disk space at {path}: {available_mb} MB, "
+                f"{self.options.minspace} MB required"
+            )
+            log.warning("%s", self.status)
+            return False
+        return True
+
+    def readyForTask(self) -> bool:  # noqa: N802
+        if self.stopping:
+            self.status = "shutting down: taking no new tasks"
+            return False
+        ready: bool = super().readyForTask()
+        return ready
