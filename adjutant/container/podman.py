@@ -235,6 +235,20 @@ def _frames(response: Any) -> Iterator[bytes]:
                 yield payload
 
 
+def _json_reports(response: Any, deadline: float, action: str) -> Iterator[dict[str, Any]]:
+    """The JSON progress reports of a pull or build, one per line, until ``deadline``.
+
+    Raises:
+        ContainerTimeout: the operation was still reporting at ``deadline``.
+    """
+    for line in response.iter_lines():
+        if time.monotonic() > deadline:
+            raise ContainerTimeout(f"{action}: not done by its deadline")
+        if line:
+            report: dict[str, Any] = json.loads(line)
+            yield report
+
+
 _END_OF_STREAM = object()
 
 
@@ -413,10 +427,7 @@ class PodmanBackend:
         )
         with contextlib.closing(response):
             response.raise_for_status()
-            for line in response.iter_lines():
-                if time.monotonic() > deadline:
-                    raise ContainerTimeout(f"pull image {image}: not done after {timeout_s:g}s")
-                report = json.loads(line) if line else {}
+            for report in _json_reports(response, deadline, f"pull image {image}"):
                 if report.get("error"):
                     raise ImageMissing(f"cannot pull image {image}: {report['error']}")
 
@@ -478,10 +489,7 @@ class PodmanBackend:
             )
             with contextlib.closing(response):
                 response.raise_for_status()
-                for line in response.iter_lines():
-                    if time.monotonic() > deadline:
-                        raise ContainerTimeout(f"{action}: not done after {timeout_s:g}s")
-                    report = json.loads(line) if line else {}
+                for report in _json_reports(response, deadline, action):
                     if report.get("stream"):
                         emit(output, report["stream"].encode())
                     if report.get("error"):
