@@ -18,12 +18,15 @@ from pathlib import Path
 
 import pytest
 
+from adjutant import images
 from adjutant.container.backend import LABEL_WORKER
 from adjutant.container.podman import PodmanBackend
+from tests.support.images import TASK_IMAGE_NAME
 
 BASE_IMAGE = os.environ.get("ADJUTANT_BASE_IMAGE", "localhost/adjutant/debian-base:bookworm")
 SERVICE_START_TIMEOUT_S = 30.0
 SERVICE_STOP_TIMEOUT_S = 15.0
+
 SETUP_HINT = "run scripts/setup-host (as root) to set this machine up"
 
 
@@ -115,3 +118,13 @@ def no_leftover_containers(
     if leftovers:
         names = ", ".join(f"{info.name} ({info.status})" for info in leftovers)
         pytest.fail(f"{request.node.nodeid} left containers behind: {names}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def task_image(podman_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The Debian task image, built through the backend unless already up to date."""
+    backend = PodmanBackend(podman_url)
+    build_log = tmp_path_factory.mktemp("image") / "build.log"
+    folder = images.find(images.default_images_dir(), TASK_IMAGE_NAME)
+    with build_log.open("wb") as output:
+        return images.build(backend, folder, output=output)

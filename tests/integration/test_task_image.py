@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,22 +12,10 @@ from adjutant.buildroot.rebuild import RebuildRequest, rebuild
 from adjutant.container.backend import LABEL_WORKER
 from adjutant.container.podman import PodmanBackend
 from adjutant.errors import BuildFailed, BuildrootError
+from tests.support.images import TASK_IMAGE_NAME
 from tests.support.srpms import SAMPLE_SRPM, build_srpm, simple_spec
 
 pytestmark = pytest.mark.integration
-
-IMAGE_NAME = "debian-bookworm"
-
-
-@pytest.fixture(scope="session")
-def task_image(podman_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The Debian task image, built through the backend unless already up to date."""
-    backend = PodmanBackend(podman_url)
-    build_log = tmp_path_factory.mktemp("image") / "build.log"
-    folder = images.find(images.default_images_dir(), IMAGE_NAME)
-    with build_log.open("wb") as output:
-        tag = images.build(backend, folder, output=output)
-    yield tag
 
 
 def rpm_query(path: Path, query_format: str) -> str:
@@ -41,8 +28,8 @@ def test_built_image_carries_the_contract_labels_and_digest(
     podman_backend: PodmanBackend, task_image: str
 ) -> None:
     labels = podman_backend.image_labels(task_image)
-    assert labels[images.LABEL_NAME] == IMAGE_NAME
-    folder = images.find(images.default_images_dir(), IMAGE_NAME)
+    assert labels[images.LABEL_NAME] == TASK_IMAGE_NAME
+    folder = images.find(images.default_images_dir(), TASK_IMAGE_NAME)
     assert labels[images.LABEL_SOURCE_DIGEST] == images.source_digest(folder)
 
 
