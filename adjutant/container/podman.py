@@ -473,6 +473,8 @@ class PodmanBackend:
             "labels": json.dumps(dict(labels)),
             "buildargs": json.dumps(dict(build_args)),
             "rm": True,
+            # A failed build otherwise leaves its working container behind in storage.
+            "forcerm": True,
             "layers": True,
         }
         with podman_errors(action), tempfile.TemporaryFile() as body:

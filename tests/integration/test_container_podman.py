@@ -376,6 +376,7 @@ def test_build_image_failure_keeps_podmans_message(
     podman_backend: PodmanBackend, base_image: str, test_image_tag: str, tmp_path: Path
 ) -> None:
     (tmp_path / "Containerfile").write_text(f"FROM {base_image}\nRUN exit 3\n")
+    before = build_containers()
     with pytest.raises(ContainerError, match="exit status 3|exit code 3|status 3"):
         podman_backend.build_image(
             tmp_path,
@@ -386,3 +387,13 @@ def test_build_image_failure_keeps_podmans_message(
             output=None,
             timeout_s=300,
         )
+    assert build_containers() == before  # the failed step's working container is removed
+
+
+def build_containers() -> set[str]:
+    """Containers podman keeps for builds (not shown by the API's container list)."""
+    listing = subprocess.run(
+        ["podman", "ps", "--all", "--external", "--format", "{{.ID}} {{.Names}}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return set(listing.stdout.split("\n")) - {""}
