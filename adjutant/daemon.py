@@ -33,7 +33,6 @@ from adjutant.worker import AdjutantTaskManager, sweep_orphans
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SHUTDOWN_GRACE_S = 300.0
 IDLE_SLICE_S = 0.5
 RESTART = -1  # serve() result that asks run() to re-execute the worker
 
@@ -47,8 +46,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force-lock", action="store_true", help="take the hub session lock")
     parser.add_argument("--pidfile", type=Path, default=None, help="write and lock a pidfile")
     parser.add_argument(
-        "--shutdown-grace", type=float, default=DEFAULT_SHUTDOWN_GRACE_S, metavar="SECONDS",
-        help="on SIGTERM, wait this long for running tasks",
+        "--shutdown-grace", dest="opt_adjutant.shutdown_grace", default=None, metavar="SECONDS",
+        help="override [adjutant] shutdown_grace: on SIGTERM, wait this long for running tasks",
     )  # fmt: skip
     for flag, key in (("--server", "server"), ("--topurl", "topurl"), ("--topdir", "topdir"),
                       ("--workdir", "workdir"), ("--maxjobs", "maxjobs"),
@@ -69,10 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.fg:
         koji.daemonize()
     with pidfile(args.pidfile):
-        status = serve(
-            settings, force_lock=args.force_lock, debug=args.debug,
-            shutdown_grace_s=args.shutdown_grace,
-        )  # fmt: skip
+        status = serve(settings, force_lock=args.force_lock, debug=args.debug)
     if status == RESTART:
         log.info("restarting")
         os.execv(sys.executable, [sys.executable, "-m", "adjutant", *sys.argv[1:]])
@@ -107,13 +103,7 @@ def pidfile(path: Path | None) -> Iterator[None]:
         os.close(fd)
 
 
-def serve(
-    settings: config.Settings,
-    *,
-    force_lock: bool = False,
-    debug: bool = False,
-    shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S,
-) -> int:
+def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = False) -> int:
     """Log in, sweep orphans, and run the task loop until told to stop; returns the exit status."""
     options = settings.kojid_options(debug=debug)
     options.settings = settings  # handlers read the [adjutant] part from here
@@ -132,7 +122,7 @@ def serve(
         manager.registerHandler(handler)
     sweep_orphans(backend, adjutant.worker_name, (), workdir)
     loop = WorkerLoop(manager, sleeptime_s=float(options.sleeptime),
-                      shutdown_grace_s=shutdown_grace_s)  # fmt: skip
+                      shutdown_grace_s=float(adjutant.shutdown_grace))  # fmt: skip
     loop.install_signal_handlers()
     try:
         return loop.run()

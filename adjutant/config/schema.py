@@ -381,6 +381,11 @@ class AdjutantSettings:
     stop_grace: int = option(
         10, kinds.integer(0), "Seconds between SIGTERM and SIGKILL when stopping a container."
     )
+    shutdown_grace: int = option(
+        300,
+        kinds.integer(0),
+        "On SIGTERM, seconds the worker lets running tasks finish before stopping and freeing them.",
+    )
     buildroot_cache: bool = option(False, kinds.BOOL, "Keep a package cache shared by buildroots.")
     buildroot_cache_dir: Path = option(
         Path("/var/cache/adjutant"), kinds.PATH, "Where the package cache lives."
