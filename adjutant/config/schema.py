@@ -384,7 +384,7 @@ class AdjutantSettings:
     shutdown_grace: int = option(
         300,
         kinds.integer(0),
-        "On SIGTERM, seconds the worker lets running tasks finish before stopping and freeing them.",
+        "On SIGTERM, seconds running tasks get to finish before they are stopped and freed.",
     )
     buildroot_cache: bool = option(False, kinds.BOOL, "Keep a package cache shared by buildroots.")
     buildroot_cache_dir: Path = option(
