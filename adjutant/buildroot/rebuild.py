@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 BUILD_HOME = "/builddir"
 TOPDIR = f"{BUILD_HOME}/build"
-_MACRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_ARCH = re.compile(r"^[A-Za-z0-9_]+$")
+_MACRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ARCH = re.compile(r"[A-Za-z0-9_]+")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def parse_define(text: str) -> tuple[str, str]:
         TaskParamError: no value, or the macro name is not a plain identifier.
     """
     name, _, value = text.strip().partition(" ")
-    if not _MACRO_NAME.match(name) or not value.strip():
+    if not _MACRO_NAME.fullmatch(name) or not value.strip() or "\n" in value or "\r" in value:
         raise TaskParamError(f"invalid macro definition {text!r}: expected 'NAME VALUE'")
     return name, value.strip()
 
@@ -77,7 +77,7 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
         BuildFailed: rpmbuild failed or produced unexpected output; see build.log.
     """
     source = read_srpm(request.srpm)
-    if request.arch is not None and not _ARCH.match(request.arch):
+    if request.arch is not None and not _ARCH.fullmatch(request.arch):
         raise TaskParamError(f"invalid arch {request.arch!r}")
     request.result_dir.mkdir(parents=True, exist_ok=True)
     logs = {name: request.result_dir / name for name in ("state.log", "root.log", "build.log")}
