@@ -20,6 +20,8 @@ from koji.tasks import (
     WaitTestTask,
 )
 
+from adjutant.tasks.unsupported import UnsupportedTask
+
 HANDLERS = (
     ShutdownTask,
     RestartTask,
@@ -33,4 +35,5 @@ HANDLERS = (
     FakeTask,
     DefaultTask,
     WaitrepoTask,
+    UnsupportedTask,
 )
