@@ -245,6 +245,14 @@ class ContainerBackend(Protocol):
         """
         ...
 
+    def set_network(self, container_id: str, enabled: bool) -> None:
+        """Attach or detach a running container's bridge network (idempotent).
+
+        Lets one buildroot reach the koji repo while installing packages and then build with
+        no network at all. Only containers created with NetworkMode.BRIDGE can be switched.
+        """
+        ...
+
     def stop(self, container_id: str, timeout_s: int | None = None) -> None:
         """SIGTERM, then SIGKILL after ``timeout_s`` (default: the spec's stop timeout).
 

@@ -18,6 +18,7 @@ from adjutant.container.backend import (
     ContainerSpec,
     ExecResult,
     ImageInfo,
+    NetworkMode,
     OutputSink,
     PullPolicy,
     emit,
@@ -57,6 +58,7 @@ class FakeContainer:
     # Files inside the container: absolute POSIX path -> content.
     files: dict[str, bytes] = field(default_factory=dict)
     log_output: list[bytes] = field(default_factory=list)
+    networked: bool = False
 
     @property
     def info(self) -> ContainerInfo:
@@ -173,7 +175,9 @@ class FakeBackend:
         if any(c.spec.container_name == spec.container_name for c in self.containers.values()):
             raise ContainerError(f"the container name {spec.container_name!r} is already in use")
         container_id = f"{next(self._ids):064x}"
-        self.containers[container_id] = FakeContainer(container_id, spec)
+        self.containers[container_id] = FakeContainer(
+            container_id, spec, networked=spec.network is NetworkMode.BRIDGE
+        )
         return container_id
 
     def start(self, container_id: str) -> None:
@@ -249,6 +253,15 @@ class FakeBackend:
     ) -> Iterator[bytes]:
         self._record("logs", container_id=container_id, follow=follow, timeout_s=timeout_s)
         return iter(list(self._container(container_id).log_output))
+
+    def set_network(self, container_id: str, enabled: bool) -> None:
+        self._record("set_network", container_id=container_id, enabled=enabled)
+        container = self._container(container_id)
+        if container.spec.network is not NetworkMode.BRIDGE:
+            raise ContainerError(
+                f"{container_id[:12]}: the container was not created with a bridge"
+            )
+        container.networked = enabled
 
     def stop(self, container_id: str, timeout_s: int | None = None) -> None:
         self._record("stop", container_id=container_id, timeout_s=timeout_s)

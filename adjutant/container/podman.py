@@ -331,6 +331,7 @@ class PodmanBackend:
         retry_attempts: int = 3,
         retry_delay_s: float = 2.0,
         api_timeout_s: float = 120.0,
+        network: str = "podman",
     ) -> None:
         if retry_attempts < 1:
             raise ValueError("retry_attempts must be at least 1")
@@ -338,6 +339,7 @@ class PodmanBackend:
         self.retry_attempts = retry_attempts
         self.retry_delay_s = retry_delay_s
         self.api_timeout_s = api_timeout_s
+        self.network = network  # the bridge network set_network attaches and detaches
         self._client: Any = None
         self._client_pid = 0
 
@@ -654,6 +656,29 @@ class PodmanBackend:
             with contextlib.closing(response):
                 response.raise_for_status()
                 yield from frames_until(response, deadline, action)
+
+    def set_network(self, container_id: str, enabled: bool) -> None:
+        """Connect the container to, or disconnect it from, the bridge network.
+
+        Raises:
+            ContainerError: the container was not created with a bridge network, or podman
+                refused the change.
+        """
+        action = f"{'connect' if enabled else 'disconnect'} network of {_short(container_id)}"
+        with podman_errors(action):
+            data = self._json("get", f"/containers/{container_id}/json")
+            if (data.get("HostConfig") or {}).get("NetworkMode") not in ("bridge", self.network):
+                raise ContainerError(f"{action}: the container was not created with a bridge")
+            attached = self.network in ((data.get("NetworkSettings") or {}).get("Networks") or {})
+            if attached == enabled:
+                return
+            verb = "connect" if enabled else "disconnect"
+            response = self._api.post(
+                f"/networks/{self.network}/{verb}",
+                data=json.dumps({"Container": container_id}),
+                timeout=self.api_timeout_s,
+            )
+            response.raise_for_status()  # podman answers a plain "OK", not JSON
 
     def stop(self, container_id: str, timeout_s: int | None = None) -> None:
         action = f"stop container {_short(container_id)}"

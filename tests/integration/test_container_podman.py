@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import queue
 import secrets
 import subprocess
@@ -397,3 +398,30 @@ def build_containers() -> set[str]:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return set(listing.stdout.split("\n")) - {""}
+
+
+def interfaces(backend: PodmanBackend, container_id: str) -> list[str]:
+    listing = io.BytesIO()
+    backend.exec(container_id, ("cat", "/proc/net/dev"), output=listing, timeout_s=30)
+    return [line.split(":")[0].strip() for line in listing.getvalue().decode().splitlines()[2:]]
+
+
+def test_bridge_network_can_be_detached_for_the_build_and_attached_again(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    spec = make_spec(base_image, worker_label, network=NetworkMode.BRIDGE)
+    with running(podman_backend, spec) as container_id:
+        assert "eth0" in interfaces(podman_backend, container_id)
+        podman_backend.set_network(container_id, enabled=False)
+        podman_backend.set_network(container_id, enabled=False)  # idempotent
+        assert interfaces(podman_backend, container_id) == ["lo"]
+        podman_backend.set_network(container_id, enabled=True)
+        assert "eth0" in interfaces(podman_backend, container_id)
+
+
+def test_a_container_created_without_network_cannot_be_attached(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    with running(podman_backend, make_spec(base_image, worker_label)) as container_id:
+        with pytest.raises(ContainerError, match="not created with a bridge"):
+            podman_backend.set_network(container_id, enabled=True)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from adjutant.container.backend import LABEL_TASK_ID, ContainerBackend, ContainerSpec, PullPolicy
+from adjutant.container.backend import (
+    LABEL_TASK_ID,
+    ContainerBackend,
+    ContainerSpec,
+    NetworkMode,
+    PullPolicy,
+)
 from adjutant.container.fake import FakeBackend
 from adjutant.errors import ContainerError, ContainerNotFound, ContainerTimeout, ImageMissing
 
@@ -176,3 +182,15 @@ def test_logs_return_the_scripted_main_output(fake: FakeBackend) -> None:
     container_id = started(fake)
     fake.containers[container_id].log_output.append(b"ready\n")
     assert list(fake.logs(container_id, follow=True)) == [b"ready\n"]
+
+
+def test_fake_switches_the_network_only_of_bridged_containers() -> None:
+    backend = FakeBackend([IMAGE])
+    bridged = backend.create(
+        ContainerSpec(image=IMAGE, task_id=1, worker="w", role="br", network=NetworkMode.BRIDGE)
+    )
+    backend.set_network(bridged, enabled=False)
+    assert backend.containers[bridged].networked is False
+    isolated = backend.create(ContainerSpec(image=IMAGE, task_id=1, worker="w", role="none"))
+    with pytest.raises(ContainerError, match="not created with a bridge"):
+        backend.set_network(isolated, enabled=True)
