@@ -25,6 +25,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image", default=DEFAULT_IMAGE, help=f"task image ({DEFAULT_IMAGE})")
     parser.add_argument("--arch", default=None, help="target arch (rpmbuild --target)")
     parser.add_argument(
+        "--repo", action="append", default=[], metavar="DIR|URL",
+        help="rpm-md repo to install BuildRequires from (repeatable; a DIR is mounted read-only)",
+    )  # fmt: skip
+    parser.add_argument(
         "--define", action="append", default=[], metavar="'NAME VALUE'", help="rpm macro"
     )
     parser.add_argument(
@@ -49,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         result_dir=result_dir,
         arch=args.arch,
         defines=defines_from(args.define),
+        repos=tuple(args.repo),
     )
     try:
         result = rebuild(backend, request)

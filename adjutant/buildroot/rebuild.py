@@ -15,9 +15,11 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
+from adjutant.buildroot.local_repos import LocalRepos, local_repos
 from adjutant.buildroot.macros import MACROS_FILE, render_macros
+from adjutant.buildroot.repo_config import DNF_CONF_PATH
 from adjutant.buildroot.steps import StepRecord, StepRunner
 from adjutant.container.backend import ContainerBackend, ContainerSpec, NetworkMode
 from adjutant.errors import (
@@ -47,6 +49,7 @@ class RebuildRequest:
     arch: str | None = None
     defines: tuple[tuple[str, str], ...] = ()
     rpmbuild_timeout_s: float = 86400.0
+    repos: tuple[str, ...] = ()  # directories or http(s) URLs BuildRequires install from
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
         BuildFailed: rpmbuild failed or produced unexpected output; see build.log.
     """
     source = read_srpm(request.srpm)
+    repos = local_repos(request.repos) if request.repos else None
     if request.arch is not None and not _ARCH.fullmatch(request.arch):
         raise TaskParamError(f"invalid arch {request.arch!r}")
     request.result_dir.mkdir(parents=True, exist_ok=True)
@@ -89,7 +93,10 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
         worker=request.worker,
         role="localbuild",
         name=f"adjutant-local-{secrets.token_hex(4)}",
-        network=NetworkMode.NONE,
+        # A URL repo needs the bridge while BuildRequires install; it is detached before
+        # rpmbuild. Directory repos are mounted read-only and need no network at all.
+        network=NetworkMode.BRIDGE if repos and repos.needs_network else NetworkMode.NONE,
+        mounts=repos.mounts if repos else (),
         workdir=BUILD_HOME,
     )
     with contextlib.ExitStack() as stack:
@@ -104,13 +111,19 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
         runner = StepRunner(backend, container_id, logs["state.log"])
         try:
             _install_macros(backend, container_id, scratch)
+            if repos:
+                dnf_conf = PurePath(DNF_CONF_PATH)
+                _install_file(backend, container_id, scratch / dnf_conf.name, repos.dnf_conf,
+                              dnf_conf.parent)  # fmt: skip
             backend.copy_in(container_id, request.srpm, BUILD_HOME)
             spec_file = _unpack_srpm(runner, request, f"{BUILD_HOME}/{request.srpm.name}", logs)
             _rpmbuild(runner, request, ("-bs", "--nodeps"), spec_file, logs)
             regenerated = _find(runner, f"{TOPDIR}/SRPMS", "*.src.rpm")
             if len(regenerated) != 1:
                 raise BuildFailed(f"rpmbuild -bs wrote {len(regenerated)} SRPMs; see build.log")
-            _check_build_requires(runner, regenerated[0], logs["root.log"])
+            _check_build_requires(runner, regenerated[0], logs["root.log"], repos)
+            if repos and repos.needs_network:
+                backend.set_network(container_id, enabled=False)
             _rpmbuild(runner, request, ("-bb", "--nodeps"), spec_file, logs)
             for sub in ("SRPMS", "RPMS"):
                 backend.copy_out(container_id, f"{TOPDIR}/{sub}", scratch)
@@ -125,10 +138,17 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
 
 
 def _install_macros(backend: ContainerBackend, container_id: str, scratch: Path) -> None:
-    macros = scratch / Path(MACROS_FILE).name
-    macros.write_text(render_macros({}))
-    backend.copy_in(container_id, macros, str(Path(MACROS_FILE).parent))
-    macros.unlink()
+    macros = Path(MACROS_FILE)
+    _install_file(backend, container_id, scratch / macros.name, render_macros({}), macros.parent)
+
+
+def _install_file(
+    backend: ContainerBackend, container_id: str, staged: Path, text: str, target: PurePath
+) -> None:
+    """Write ``text`` as ``target/<staged.name>`` in the container, through a staged copy."""
+    staged.write_text(text)
+    backend.copy_in(container_id, staged, str(target))
+    staged.unlink()
 
 
 def _unpack_srpm(
@@ -154,10 +174,16 @@ def _find(runner: StepRunner, directory: str, pattern: str) -> list[str]:
     return [p for p in listing.getvalue().decode(errors="replace").split("\0") if p]
 
 
-def _check_build_requires(runner: StepRunner, srpm: str, root_log: Path) -> None:
-    # No repos in local mode: builddep only checks the image's rpmdb, and names what is missing.
-    argv = ("dnf", "--disablerepo=*", "--assumeno", "builddep", srpm)
-    record = runner.run("builddep", argv, log_path=root_log, timeout_s=600)
+def _check_build_requires(
+    runner: StepRunner, srpm: str, root_log: Path, repos: LocalRepos | None
+) -> None:
+    # Without repos builddep only checks the image's rpmdb; with them it installs what the
+    # SRPM needs. Either way it names what is missing.
+    if repos:
+        argv: tuple[str, ...] = ("dnf", *repos.dnf_options, "builddep", "-y", srpm)
+    else:
+        argv = ("dnf", "--disablerepo=*", "--assumeno", "builddep", srpm)
+    record = runner.run("builddep", argv, log_path=root_log, timeout_s=3600)
     if record.exit_code != 0:
         missing = _missing_dependencies(root_log)
         detail = f": missing {', '.join(missing)}" if missing else ""

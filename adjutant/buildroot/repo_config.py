@@ -166,7 +166,7 @@ def _check_topurl(url: str) -> str:
         raise ConfigError(f"[kojid] topurl {_shown(url)!r}: expected an http:// or https:// URL")
     if parts.query or parts.fragment:
         raise ConfigError(f"[kojid] topurl {_shown(url)!r}: must not have a query or fragment")
-    if _is_loopback(parts.hostname):
+    if is_loopback_host(parts.hostname):
         raise ConfigError(
             f"[kojid] topurl {_shown(url)!r}: {parts.hostname} inside a container is the "
             "container, not this host; use repo access 'mount' for a local topdir"
@@ -181,7 +181,8 @@ def _shown(url: object) -> object:
     return url
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """True for names and addresses a container cannot reach the host by (its own loopback)."""
     if host.lower() == "localhost" or host.lower().endswith(".localhost"):
         return True
     try:

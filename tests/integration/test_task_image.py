@@ -13,7 +13,7 @@ from adjutant.container.backend import LABEL_WORKER
 from adjutant.container.podman import PodmanBackend
 from adjutant.errors import BuildFailed, BuildrootError
 from tests.support.images import TASK_IMAGE_NAME
-from tests.support.srpms import SAMPLE_SRPM, build_srpm, simple_spec
+from tests.support.srpms import SAMPLE_SRPM, build_rpm, build_srpm, simple_spec
 
 pytestmark = pytest.mark.integration
 
@@ -118,3 +118,26 @@ def test_build_command_prints_packages_and_logs(
     ]  # fmt: skip
     assert all(Path(p).is_file() for p in packages)
     assert PodmanBackend(podman_url).list({LABEL_WORKER: "adjutant-local"}) == []
+
+
+def test_build_requires_install_from_a_local_repo_directory(
+    podman_backend: PodmanBackend, task_image: str, worker_label: str, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    dependency = build_rpm(simple_spec("adjutant-dep"), tmp_path / "dep")
+    dependency.rename(repo / dependency.name)
+    subprocess.run(["createrepo_c", "--quiet", str(repo)], check=True)
+    needs_it = simple_spec(
+        "adjutant-needs-dep",
+        build_requires="adjutant-dep",
+        build_script='test "$(cat /usr/share/adjutant-dep/marker)" = adjutant-dep',
+    )
+    srpm = build_srpm(needs_it, tmp_path / "srpm")
+    request = RebuildRequest(
+        srpm, task_image, tmp_path / "out", worker=worker_label, repos=(str(repo),)
+    )
+    result = rebuild(podman_backend, request)
+    assert [p.name for p in result.outputs.rpms] == ["adjutant-needs-dep-1-1.x86_64.rpm"]
+    root_log = (tmp_path / "out" / "root.log").read_text()
+    assert "adjutant-dep" in root_log and "Complete!" in root_log

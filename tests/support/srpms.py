@@ -56,3 +56,18 @@ echo {name} > %{{buildroot}}/usr/share/{name}/marker
 %files
 /usr/share/{name}/marker
 """
+
+
+def build_rpm(spec_text: str, out_dir: Path) -> Path:
+    """Build the spec's binary RPM on the host (``rpmbuild -bb``); for repo fixtures."""
+    work = out_dir / "rpm-src"
+    work.mkdir(parents=True, exist_ok=True)
+    spec = work / "test.spec"
+    spec.write_text(spec_text)
+    subprocess.run(
+        ["rpmbuild", "-bb", "--nodeps", "--define", f"_topdir {out_dir / 'rpmbuild'}",
+         "--define", "dist %{nil}", str(spec)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (rpm,) = (out_dir / "rpmbuild" / "RPMS").rglob("*.rpm")
+    return rpm
