@@ -1,8 +1,9 @@
 """The task handlers the worker registers, by the hub method each serves.
 
-So far these are koji's own default tasks (shutdown, restart, restartVerify, restartHosts,
-dependantTask, sleep, waittest, fork, subtask, someMethod, default, waitrepo), the same set
-kojid registers. Build and repo handlers join this tuple as they are written.
+koji's own default tasks (shutdown, restart, restartVerify, restartHosts, dependantTask,
+sleep, waittest, fork, subtask, someMethod, default, waitrepo), the same set kojid registers;
+``buildArch`` (build_arch.BuildArchTask: one SRPM for one arch in a container buildroot); and
+the methods adjutant refuses (unsupported). Other build and repo handlers join as they are written.
 """
 
 from koji.tasks import (
@@ -20,6 +21,7 @@ from koji.tasks import (
     WaitTestTask,
 )
 
+from adjutant.tasks.build_arch import BuildArchTask
 from adjutant.tasks.unsupported import UnsupportedTask
 
 HANDLERS = (
@@ -36,4 +38,5 @@ HANDLERS = (
     DefaultTask,
     WaitrepoTask,
     UnsupportedTask,
+    BuildArchTask,
 )

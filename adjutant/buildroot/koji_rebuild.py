@@ -1,0 +1,107 @@
+"""The build phase of a koji buildroot: mock's ``--rebuild``, step by step, in the container.
+
+The SRPM is unpacked and regenerated with ``rpmbuild -bs`` (so the buildroot's macros, such
+as ``%dist``, apply), its BuildRequires are installed from the koji repo as root, then
+``rpmbuild -bb --target`` runs as the build user without network, and the packages are
+copied out to the result dir. Same order as the local flow in ``rebuild``; the hub record,
+container and logs belong to ``koji_buildroot``, checking the results to the task handler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from adjutant.buildroot.container_steps import BUILD_LOG, ROOT_LOG, ContainerSteps
+from adjutant.buildroot.rebuild import BUILD_HOME, TOPDIR
+from adjutant.errors import BuildFailed, BuildrootError, ContainerTimeout
+
+DNF_TIMEOUT_S = 3600.0
+_MISSING = re.compile(r"No matching package to install: '([^']+)'")
+
+
+@dataclass(frozen=True)
+class RebuildOptions:
+    build_user: str
+    rpmbuild_timeout_s: float
+    dnf_options: tuple[str, ...]  # what every dnf call in the buildroot takes
+    result_dir: Path
+
+
+def rebuild_srpm(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch: str) -> None:
+    """Rebuild ``srpm`` for ``arch``; the SRPM and RPMs land in ``options.result_dir``.
+
+    Raises:
+        BuildFailed: unpacking, ``rpmbuild -bs`` or ``rpmbuild -bb`` failed or ran past the
+            rpmbuild timeout, or the SRPM does not hold exactly one spec; see build.log.
+        BuildrootError: the BuildRequires could not be installed; see root.log.
+        ContainerError: the backend failed (the buildroot maps it).
+    """
+    failed = f"error building package (arch {arch})"
+    site.copy_in(srpm, BUILD_HOME)
+    argv = ("rpm", "-i", "--nodeps", f"{BUILD_HOME}/{srpm.name}")
+    record = site.run("unpack-srpm", argv, BUILD_LOG, user=options.build_user)
+    if record.exit_code != 0:
+        raise BuildFailed(
+            f"{failed}, unpacking {srpm.name} exited with status {record.exit_code}; "
+            "see build.log for more information"
+        )
+    specs = _find(site, f"{TOPDIR}/SPECS", "*.spec")
+    if len(specs) != 1:
+        found = "No spec file found" if not specs else f"Multiple spec files found: {specs}"
+        raise BuildFailed(f"{failed}, {found} in {srpm.name}")
+    with _rpmbuild_time_limit(options, failed):
+        _rpmbuild(site, options, "-bs", arch, specs[0], failed)
+    regenerated = _find(site, f"{TOPDIR}/SRPMS", "*.src.rpm")
+    if len(regenerated) != 1:
+        raise BuildFailed(f"{failed}, rpmbuild -bs wrote {len(regenerated)} SRPMs; see build.log")
+    builddep = ("dnf", *options.dnf_options, "builddep", "-y", regenerated[0])
+    with site.network():
+        record = site.run("builddep", builddep, ROOT_LOG, timeout_s=DNF_TIMEOUT_S)
+    if record.exit_code != 0:
+        missing = _MISSING.findall((site.log_dir / ROOT_LOG).read_text(errors="replace"))
+        detail = f": missing {', '.join(missing)}" if missing else ""
+        raise BuildrootError(
+            f"{failed}, BuildRequires not satisfied{detail}; see root.log for more information"
+        )
+    with _rpmbuild_time_limit(options, failed):
+        _rpmbuild(site, options, "-bb", arch, specs[0], failed)
+    for sub in ("SRPMS", "RPMS"):
+        site.copy_out(f"{TOPDIR}/{sub}", options.result_dir)
+
+
+def _rpmbuild(
+    site: ContainerSteps, options: RebuildOptions, mode: str, arch: str, spec: str, failed: str
+) -> None:
+    argv = ("rpmbuild", mode, "--nodeps", "--target", arch, spec)
+    record = site.run(f"rpmbuild{mode}", argv, BUILD_LOG, user=options.build_user,
+                      timeout_s=options.rpmbuild_timeout_s)  # fmt: skip
+    if record.exit_code != 0:
+        raise BuildFailed(
+            f"{failed}, rpmbuild {mode} exited with status {record.exit_code}; "
+            "see build.log for more information"
+        )
+
+
+@contextlib.contextmanager
+def _rpmbuild_time_limit(options: RebuildOptions, failed: str) -> Iterator[None]:
+    try:
+        yield
+    except ContainerTimeout as exc:
+        raise BuildFailed(
+            f"{failed}, rpmbuild ran past its {options.rpmbuild_timeout_s:.0f}s limit "
+            "(rpmbuild_timeout); see build.log for more information"
+        ) from exc
+
+
+def _find(site: ContainerSteps, directory: str, pattern: str) -> list[str]:
+    """Paths of the files matching ``pattern`` directly in ``directory`` in the container."""
+    argv = ("find", directory, "-maxdepth", "1", "-name", pattern, "-print0")
+    try:
+        listing = site.query(argv)
+    except BuildrootError:
+        return []  # the directory does not exist: nothing was written there
+    return sorted(p for p in listing.split("\0") if p)

@@ -1,0 +1,234 @@
+"""``buildArch``: build one SRPM for one arch in a container buildroot, as kojid's BuildArchTask.
+
+The handler stays thin: check the parameters, fetch the SRPM, adjust the task weight, pick
+the buildroot arch (``find_arch``) and the image, run a ``KojiBuildroot``, check the packages
+it made, upload them and return kojid's result ``{rpms, srpms, logs, brootid}``. Buildroot
+mechanics live in ``adjutant.buildroot``; which image a tag gets (hub policy) is not decided
+here yet: every buildroot uses ``task_image_default``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import koji
+import koji.rpmdiff
+import requests
+from koji.tasks import BaseTaskHandler, RefuseTask
+
+from adjutant.buildroot.koji_buildroot import BuildrootRequest, KojiBuildroot
+from adjutant.config import Settings
+from adjutant.container.backend import ContainerBackend
+from adjutant.errors import (
+    BuildFailed,
+    BuildrootError,
+    ContainerUnavailable,
+    ImageMissing,
+    TaskParamError,
+)
+from adjutant.results import BuildOutputs, check_file_name, collect_outputs, read_srpm
+
+NOARCH_RPMDIFF = "noarch_rpmdiff.json"
+BASE_WEIGHT = 1.5
+# kojid adds 0.75 per hour of the package's average build time, at most 18 (24 hours).
+WEIGHT_SECONDS_PER_UNIT = 4800.0
+MAX_WEIGHT_ADJUSTMENT = 18.0
+# The hub's tag names (hub: verify_name_internal) and koji's arch names.
+_TAG_NAME = re.compile(r"^[A-Za-z0-9/_.+-]+$")
+_ARCH = re.compile(r"^[A-Za-z0-9_]+$")
+# Header tags kojid requires of an SRPM it keeps (kojid: srpm_sanity_checks).
+SRPM_REQUIRED_TAGS = ("packager", "vendor", "distribution")
+
+
+@dataclass(frozen=True)
+class BuildArchParams:
+    """``buildArch``'s parameters, checked."""
+
+    pkg: str  # the SRPM's path under work/
+    root: int | str  # the build tag
+    arch: str
+    keep_srpm: bool
+    repo_id: int
+
+
+def parse_params(
+    pkg: object, root: object, arch: object, keep_srpm: object, opts: object
+) -> BuildArchParams:
+    """Check ``buildArch``'s parameters as the hub passed them.
+
+    Raises:
+        TaskParamError: a parameter is missing, of the wrong type or unsafe; the message
+            names it.
+    """
+    if not isinstance(pkg, str) or not pkg:
+        raise TaskParamError(f"buildArch: pkg must be an SRPM path under work/, got {pkg!r}")
+    parts = pkg.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise TaskParamError(f"buildArch: unsafe SRPM path {pkg!r}")
+    for part in parts:
+        check_file_name(part, "SRPM path component")
+    if not pkg.endswith(".src.rpm"):
+        raise TaskParamError(f"buildArch: {pkg!r} is not an SRPM (*.src.rpm)")
+    if isinstance(root, bool) or not (
+        (isinstance(root, int) and root > 0) or (isinstance(root, str) and _TAG_NAME.match(root))
+    ):
+        raise TaskParamError(f"buildArch: invalid build tag {root!r}")
+    if not isinstance(arch, str) or not _ARCH.match(arch):
+        raise TaskParamError(f"buildArch: invalid arch {arch!r}")
+    if not isinstance(keep_srpm, bool | int):
+        raise TaskParamError(f"buildArch: keep_srpm must be a boolean, got {keep_srpm!r}")
+    if opts is None:
+        opts = {}
+    if not isinstance(opts, Mapping):
+        raise TaskParamError(f"buildArch: opts must be a mapping, got {opts!r}")
+    repo_id = opts.get("repo_id")
+    if repo_id is None:
+        raise TaskParamError("buildArch: missing repo_id in opts (a repo id must be provided)")
+    if isinstance(repo_id, bool) or not isinstance(repo_id, int) or repo_id <= 0:
+        raise TaskParamError(f"buildArch: repo_id must be a positive integer, got {repo_id!r}")
+    return BuildArchParams(pkg, root, arch, bool(keep_srpm), repo_id)
+
+
+class BuildArchTask(BaseTaskHandler):  # type: ignore[misc]
+    """Builds one SRPM for one arch; the result is what kojid's BuildArchTask returns."""
+
+    Methods = ["buildArch"]
+    _taskWeight = BASE_WEIGHT
+
+    def checkHost(self, hostdata: Mapping[str, Any]) -> bool:  # noqa: N802 (koji's hook)
+        """kojid's checkHostArch: the build tag's arches must meet the host's."""
+        tag = self.params[1]
+        if isinstance(tag, dict):
+            tag = tag.get("id") or tag.get("name")
+        config = self.session.getBuildConfig(tag)
+        if config and config["arches"]:
+            tag_arches = {koji.canonArch(a) for a in config["arches"].split()}
+            host_arches = set(hostdata["arches"].split())
+            if not tag_arches & host_arches:
+                self.logger.info(
+                    "task %s (%s): tag arches (%s) and host arches (%s) are disjoint",
+                    self.id, self.method, ", ".join(sorted(tag_arches)),
+                    ", ".join(sorted(host_arches)),
+                )  # fmt: skip
+                return False
+        # A tag without arches fails later, with a message, rather than being refused here.
+        return True
+
+    def make_backend(self, settings: Settings) -> ContainerBackend:
+        """The task's container backend, made in the task process (koji forks per task)."""
+        from adjutant.container.podman import PodmanBackend
+
+        adjutant = settings.adjutant
+        return PodmanBackend(
+            adjutant.podman_url,
+            retry_attempts=adjutant.podman_retry_attempts,
+            retry_delay_s=adjutant.podman_retry_delay,
+            api_timeout_s=adjutant.podman_api_timeout,
+        )
+
+    def handler(
+        self, pkg: object, root: object, arch: object, keep_srpm: object, opts: object = None
+    ) -> dict[str, object]:
+        params = parse_params(pkg, root, arch, keep_srpm, opts)
+        settings: Settings = self.options.settings
+        repo_info = self.session.repoInfo(params.repo_id, strict=True)
+        event_id = repo_info["create_event"]
+        try:
+            srpm = Path(self.localPath(f"work/{params.pkg}"))
+        except requests.RequestException as exc:
+            raise TaskParamError(f"buildArch: cannot fetch work/{params.pkg}: {exc}") from exc
+        source = read_srpm(srpm)
+        self.update_weight(source.name)
+        preferred = self.session.getTaskInfo(self.id)["arch"] if params.arch == "noarch" else None
+        br_arch = self.find_arch(
+            params.arch,
+            self.session.host.getHost(),
+            self.session.getBuildConfig(params.root, event=event_id),
+            preferred_arch=preferred,
+        )
+        backend = self.make_backend(settings)
+        image = settings.adjutant.task_image_default
+        self.ensure_image(backend, settings, image)
+        request = BuildrootRequest(
+            task_id=self.id, tag=params.root, arch=br_arch, repo_id=params.repo_id,
+            image=image, work_dir=Path(self.workdir),
+        )  # fmt: skip
+        with KojiBuildroot(self.session, backend, settings, request) as buildroot:
+            result_dir = buildroot.build(srpm, params.arch)
+            outputs = collect_outputs(result_dir, source)
+            extra_logs = self.upload_outputs(outputs, params.keep_srpm)
+        upload_path = self.getUploadDir()
+        kept = outputs.srpms if params.keep_srpm else ()
+        return {
+            "rpms": [f"{upload_path}/{path.name}" for path in outputs.rpms],
+            "srpms": [f"{upload_path}/{path.name}" for path in kept],
+            "logs": [f"{upload_path}/{name}" for name in buildroot.log_names + extra_logs],
+            "brootid": buildroot.id,
+        }
+
+    def update_weight(self, name: str) -> None:
+        """kojid's weight for a package: 1.5 plus its average build time's share."""
+        try:
+            average = self.session.getAverageBuildDuration(name, age=6)
+        except koji.ParameterError:
+            average = self.session.getAverageBuildDuration(name)  # hubs before 1.23
+        if not average:
+            return
+        if average < 0:
+            self.logger.warning("negative average build duration for %s: %s", name, average)
+            return
+        adjustment = min(MAX_WEIGHT_ADJUSTMENT, average / WEIGHT_SECONDS_PER_UNIT)
+        self.session.host.setTaskWeight(self.id, self.weight() + adjustment)
+
+    def ensure_image(self, backend: ContainerBackend, settings: Settings, image: str) -> None:
+        """Have the task image present before any buildroot record exists.
+
+        Raises:
+            RefuseTask: podman is unreachable; another host can take the task.
+            BuildrootError: the image is missing and cannot be pulled.
+        """
+        adjutant = settings.adjutant
+        try:
+            backend.ensure_image(image, adjutant.image_pull_policy, float(adjutant.pull_timeout))
+        except ContainerUnavailable as exc:
+            raise RefuseTask(f"the podman service is unavailable: {exc}") from exc
+        except ImageMissing as exc:
+            raise BuildrootError(
+                f"task image {image} is missing on this host: {exc} "
+                "(build it with `adjutant images build` or allow pulling it)"
+            ) from exc
+
+    def upload_outputs(self, outputs: BuildOutputs, keep_srpm: bool) -> list[str]:
+        """Upload the noarch hashes, the RPMs and (kept) the SRPM, in kojid's order; returns
+        the names of extra logs uploaded.
+
+        Raises:
+            BuildFailed: ``keep_srpm`` and the SRPM lacks packager, vendor or distribution.
+        """
+        extra_logs = []
+        hashes = {
+            path.name: koji.rpmdiff.Rpmdiff(str(path), str(path), ignore="S5TN").kojihash()
+            for path in outputs.rpms
+            if path.name.endswith(".noarch.rpm")
+        }
+        if hashes:
+            # The hub compares noarch packages built on several arches by these hashes.
+            noarch = Path(self.workdir) / NOARCH_RPMDIFF
+            noarch.write_text(json.dumps({str(self.id): hashes}, indent=2, sort_keys=True))
+            self.uploadFile(str(noarch))
+            extra_logs.append(NOARCH_RPMDIFF)
+        for path in outputs.rpms:
+            self.uploadFile(str(path))
+        if keep_srpm:
+            (srpm,) = outputs.srpms  # collect_outputs found exactly one
+            fields = koji.get_header_fields(str(srpm), list(SRPM_REQUIRED_TAGS))
+            for tag in SRPM_REQUIRED_TAGS:
+                if not fields[tag]:
+                    raise BuildFailed(f"The build system failed to set the {tag} tag")
+            self.uploadFile(str(srpm))
+        return extra_logs
