@@ -48,7 +48,7 @@ BUILDROOT_SEQUENCE = [
 
 
 class Harness:
-    """A BuildArchTask on a FakeHub and a FakeBackend, with the SRPM under topdir/work/."""
+    """A BuildArchTask on a FakeHub and a FakeBackend, with the SRPM in the topdir's work dir."""
 
     def __init__(self, tmp_path: Path, *, script: bool = True, **hub: Any) -> None:
         self.settings = Settings(
