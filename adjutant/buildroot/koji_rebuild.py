@@ -10,17 +10,16 @@ container and logs belong to ``koji_buildroot``, checking the results to the tas
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from adjutant.buildroot.container_steps import BUILD_LOG, ROOT_LOG, ContainerSteps
 from adjutant.buildroot.rebuild import BUILD_HOME, TOPDIR
+from adjutant.buildroot.steps import find_files, missing_dependencies
 from adjutant.errors import BuildFailed, BuildrootError, ContainerTimeout
 
 DNF_TIMEOUT_S = 3600.0
-_MISSING = re.compile(r"No matching package to install: '([^']+)'")
 
 
 @dataclass(frozen=True)
@@ -49,20 +48,20 @@ def rebuild_srpm(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch
             f"{failed}, unpacking {srpm.name} exited with status {record.exit_code}; "
             "see build.log for more information"
         )
-    specs = _find(site, f"{TOPDIR}/SPECS", "*.spec")
+    specs = find_files(site.backend, site.container_id, f"{TOPDIR}/SPECS", "*.spec")
     if len(specs) != 1:
         found = "No spec file found" if not specs else f"Multiple spec files found: {specs}"
         raise BuildFailed(f"{failed}, {found} in {srpm.name}")
     with _rpmbuild_time_limit(options, failed):
         _rpmbuild(site, options, "-bs", arch, specs[0], failed)
-    regenerated = _find(site, f"{TOPDIR}/SRPMS", "*.src.rpm")
+    regenerated = find_files(site.backend, site.container_id, f"{TOPDIR}/SRPMS", "*.src.rpm")
     if len(regenerated) != 1:
         raise BuildFailed(f"{failed}, rpmbuild -bs wrote {len(regenerated)} SRPMs; see build.log")
     builddep = ("dnf", *options.dnf_options, "builddep", "-y", regenerated[0])
     with site.network():
         record = site.run("builddep", builddep, ROOT_LOG, timeout_s=DNF_TIMEOUT_S)
     if record.exit_code != 0:
-        missing = _MISSING.findall((site.log_dir / ROOT_LOG).read_text(errors="replace"))
+        missing = missing_dependencies(site.log_dir / ROOT_LOG)
         detail = f": missing {', '.join(missing)}" if missing else ""
         raise BuildrootError(
             f"{failed}, BuildRequires not satisfied{detail}; see root.log for more information"
@@ -95,13 +94,3 @@ def _rpmbuild_time_limit(options: RebuildOptions, failed: str) -> Iterator[None]
             f"{failed}, rpmbuild ran past its {options.rpmbuild_timeout_s:.0f}s limit "
             "(rpmbuild_timeout); see build.log for more information"
         ) from exc
-
-
-def _find(site: ContainerSteps, directory: str, pattern: str) -> list[str]:
-    """Paths of the files matching ``pattern`` directly in ``directory`` in the container."""
-    argv = ("find", directory, "-maxdepth", "1", "-name", pattern, "-print0")
-    try:
-        listing = site.query(argv)
-    except BuildrootError:
-        return []  # the directory does not exist: nothing was written there
-    return sorted(p for p in listing.split("\0") if p)

@@ -7,7 +7,6 @@ the container's lifetime: the container is removed on success, failure and inter
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import re
 import secrets
@@ -20,7 +19,7 @@ from pathlib import Path, PurePath
 from adjutant.buildroot.local_repos import LocalRepos, local_repos
 from adjutant.buildroot.macros import MACROS_FILE, render_macros
 from adjutant.buildroot.repo_config import DNF_CONF_PATH
-from adjutant.buildroot.steps import StepRecord, StepRunner
+from adjutant.buildroot.steps import StepRecord, StepRunner, find_files, missing_dependencies
 from adjutant.container.backend import ContainerBackend, ContainerSpec, NetworkMode
 from adjutant.errors import (
     BuildFailed,
@@ -118,7 +117,9 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
             backend.copy_in(container_id, request.srpm, BUILD_HOME)
             spec_file = _unpack_srpm(runner, request, f"{BUILD_HOME}/{request.srpm.name}", logs)
             _rpmbuild(runner, request, ("-bs", "--nodeps"), spec_file, logs)
-            regenerated = _find(runner, f"{TOPDIR}/SRPMS", "*.src.rpm")
+            regenerated = find_files(
+                runner.backend, runner.container_id, f"{TOPDIR}/SRPMS", "*.src.rpm"
+            )
             if len(regenerated) != 1:
                 raise BuildFailed(f"rpmbuild -bs wrote {len(regenerated)} SRPMs; see build.log")
             _check_build_requires(runner, regenerated[0], logs["root.log"], repos)
@@ -159,19 +160,10 @@ def _unpack_srpm(
     if runner.run("unpack-srpm", argv, log_path=logs["build.log"],
                   user=request.build_user).exit_code != 0:  # fmt: skip
         raise BuildFailed(f"cannot unpack {request.srpm.name}; see build.log")
-    specs = _find(runner, f"{TOPDIR}/SPECS", "*.spec")
+    specs = find_files(runner.backend, runner.container_id, f"{TOPDIR}/SPECS", "*.spec")
     if len(specs) != 1:
         raise TaskParamError(f"{request.srpm.name} must hold exactly one spec file, found {specs}")
     return specs[0]
-
-
-def _find(runner: StepRunner, directory: str, pattern: str) -> list[str]:
-    """Paths of the files matching ``pattern`` directly in ``directory`` inside the container."""
-    listing = io.BytesIO()
-    argv = ("find", directory, "-maxdepth", "1", "-name", pattern, "-print0")
-    if runner.backend.exec(runner.container_id, argv, output=listing, timeout_s=60).exit_code:
-        return []
-    return [p for p in listing.getvalue().decode(errors="replace").split("\0") if p]
 
 
 def _check_build_requires(
@@ -185,14 +177,9 @@ def _check_build_requires(
         argv = ("dnf", "--disablerepo=*", "--assumeno", "builddep", srpm)
     record = runner.run("builddep", argv, log_path=root_log, timeout_s=3600)
     if record.exit_code != 0:
-        missing = _missing_dependencies(root_log)
+        missing = missing_dependencies(root_log)
         detail = f": missing {', '.join(missing)}" if missing else ""
         raise BuildrootError(f"BuildRequires not satisfied{detail}; see root.log")
-
-
-def _missing_dependencies(root_log: Path) -> list[str]:
-    text = root_log.read_text(errors="replace")
-    return re.findall(r"No matching package to install: '([^']+)'", text)
 
 
 def _rpmbuild(

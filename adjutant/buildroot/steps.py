@@ -6,7 +6,9 @@ exactly what ran, as whom, for how long and how it ended. Output goes to the ste
 
 from __future__ import annotations
 
+import io
 import logging
+import re
 import shlex
 import time
 from dataclasses import dataclass
@@ -75,3 +77,25 @@ class StepRunner:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         with self.state_log.open("a", encoding="utf-8") as state:
             state.write(f"{stamp} {message}\n")
+
+
+_MISSING_DEPENDENCY = re.compile(r"No matching package to install: '([^']+)'")
+
+
+def missing_dependencies(root_log: Path) -> list[str]:
+    """The packages dnf could not find, as it names them in root.log."""
+    return _MISSING_DEPENDENCY.findall(root_log.read_text(errors="replace"))
+
+
+def find_files(
+    backend: ContainerBackend, container_id: str, directory: str, pattern: str
+) -> list[str]:
+    """Sorted paths of files matching ``pattern`` directly in ``directory`` in the container.
+
+    A directory that does not exist holds nothing, so a failing ``find`` gives an empty list.
+    """
+    listing = io.BytesIO()
+    argv = ("find", directory, "-maxdepth", "1", "-name", pattern, "-print0")
+    if backend.exec(container_id, argv, output=listing, timeout_s=60).exit_code:
+        return []
+    return sorted(p for p in listing.getvalue().decode(errors="replace").split("\0") if p)
