@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from adjutant.buildroot.macros import MACRO_NAME
 from adjutant.errors import ConfigError, TaskParamError
 
 MACRO_PREFIX = "rpm.macro."
@@ -28,8 +29,6 @@ MOCK_ENVIRONMENT: Mapping[str, str] = {
     "PS1": r"<mock-chroot> \s-\v\$ ",
     "LANG": "C.UTF-8",
 }
-_MACRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ARCH = re.compile(r"^[A-Za-z0-9_]+$")
 _MOCKHOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 # The kinds of JSON value kojid turns into a macro or variable with str().
@@ -107,14 +106,14 @@ def build_settings(
     for key in sorted(k for k in extra if isinstance(k, str)):
         if key.startswith(MACRO_PREFIX):
             name = key[len(MACRO_PREFIX) :]
-            if not _MACRO_NAME.fullmatch(name):
+            if not MACRO_NAME.fullmatch(name):
                 raise TaskParamError(
                     f"tag {tag_name} extra {key!r}: {name!r} is not a valid rpm macro name"
                 )
             macros[name] = _extra_value(tag_name, key, extra[key]) or "%{nil}"
         elif key.startswith(ENV_PREFIX):
             name = key[len(ENV_PREFIX) :]
-            if not _ENV_NAME.fullmatch(name):
+            if not MACRO_NAME.fullmatch(name):
                 raise TaskParamError(
                     f"tag {tag_name} extra {key!r}: {name!r} is not a valid variable name"
                 )

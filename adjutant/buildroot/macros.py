@@ -16,7 +16,8 @@ FIXED_MACROS = {
     "_rpmfilename": "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm",
     "_topdir": "/builddir/build",
 }
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# An rpm macro name (also the shape of an environment variable name).
+MACRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def render_macros(macros: Mapping[str, str]) -> str:
@@ -28,7 +29,7 @@ def render_macros(macros: Mapping[str, str]) -> str:
     merged = {**macros, **FIXED_MACROS}
     lines = ["# written by adjutant for this buildroot"]
     for name, value in merged.items():
-        if not _NAME.fullmatch(name):
+        if not MACRO_NAME.fullmatch(name):
             raise TaskParamError(f"invalid rpm macro name {name!r}")
         if "\n" in value or "\r" in value:
             raise TaskParamError(f"rpm macro %{name} has a multi-line value")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from adjutant.buildroot.local_repos import LocalRepos, local_repos
-from adjutant.buildroot.macros import MACROS_FILE, render_macros
+from adjutant.buildroot.macros import MACRO_NAME, MACROS_FILE, render_macros
 from adjutant.buildroot.repo_config import DNF_CONF_PATH
 from adjutant.buildroot.steps import StepRecord, StepRunner, find_files, missing_dependencies
 from adjutant.container.backend import ContainerBackend, ContainerSpec, NetworkMode
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 BUILD_HOME = "/builddir"
 TOPDIR = f"{BUILD_HOME}/build"
-_MACRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ARCH = re.compile(r"[A-Za-z0-9_]+")
 
 
@@ -65,7 +64,7 @@ def parse_define(text: str) -> tuple[str, str]:
         TaskParamError: no value, or the macro name is not a plain identifier.
     """
     name, _, value = text.strip().partition(" ")
-    if not _MACRO_NAME.fullmatch(name) or not value.strip() or "\n" in value or "\r" in value:
+    if not MACRO_NAME.fullmatch(name) or not value.strip() or "\n" in value or "\r" in value:
         raise TaskParamError(f"invalid macro definition {text!r}: expected 'NAME VALUE'")
     return name, value.strip()
 
