@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     owner INTEGER NOT NULL, host_id INTEGER, parent INTEGER, label TEXT, arch TEXT NOT NULL,
     channel_id INTEGER NOT NULL, priority INTEGER NOT NULL, weight REAL NOT NULL DEFAULT 1.0,
     waiting INTEGER, awaited INTEGER, request TEXT NOT NULL, result TEXT,
-    create_time REAL NOT NULL, start_time REAL, completion_time REAL);
+    create_time REAL NOT NULL, start_time REAL, completion_time REAL,
+    assign_time REAL);
 CREATE TABLE IF NOT EXISTS task_refusals (
     task_id INTEGER NOT NULL, host_id INTEGER NOT NULL, soft INTEGER NOT NULL, msg TEXT,
     time REAL NOT NULL, PRIMARY KEY (task_id, host_id));
@@ -53,7 +54,7 @@ CREATE TABLE IF NOT EXISTS tags (
     id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE NOT NULL, arches TEXT,
     locked INTEGER NOT NULL DEFAULT 0, perm_id INTEGER, maven_support INTEGER DEFAULT 0,
     maven_include_all INTEGER DEFAULT 0, extra TEXT NOT NULL DEFAULT '{}',
-    create_event INTEGER);
+    create_event INTEGER, change_event INTEGER);
 CREATE TABLE IF NOT EXISTS tag_inheritance (
     tag_id INTEGER NOT NULL, parent_id INTEGER NOT NULL, priority INTEGER NOT NULL,
     maxdepth INTEGER, intransitive INTEGER DEFAULT 0, noconfig INTEGER DEFAULT 0,
@@ -73,8 +74,8 @@ CREATE TABLE IF NOT EXISTS targets (
 CREATE TABLE IF NOT EXISTS builds (
     id INTEGER PRIMARY KEY AUTOINCREMENT, pkg_id INTEGER NOT NULL, version TEXT NOT NULL,
     release TEXT NOT NULL, epoch INTEGER, state INTEGER NOT NULL, task_id INTEGER,
-    owner INTEGER NOT NULL, create_event INTEGER NOT NULL, completion_time REAL,
-    extra TEXT, UNIQUE (pkg_id, version, release));
+    owner INTEGER NOT NULL, create_event INTEGER NOT NULL, start_time REAL,
+    completion_time REAL, source TEXT, extra TEXT, UNIQUE (pkg_id, version, release));
 CREATE TABLE IF NOT EXISTS rpms (
     id INTEGER PRIMARY KEY AUTOINCREMENT, build_id INTEGER, name TEXT NOT NULL,
     version TEXT NOT NULL, release TEXT NOT NULL, epoch INTEGER, arch TEXT NOT NULL,
@@ -97,9 +98,10 @@ CREATE TABLE IF NOT EXISTS repos (
     opts TEXT NOT NULL DEFAULT '{}', custom_opts TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS repo_queue (
     id INTEGER PRIMARY KEY AUTOINCREMENT, tag_id INTEGER NOT NULL, min_event INTEGER,
-    opts TEXT NOT NULL DEFAULT '{}', owner INTEGER NOT NULL, priority INTEGER NOT NULL,
-    active INTEGER NOT NULL DEFAULT 1, task_id INTEGER, repo_id INTEGER,
-    create_time REAL NOT NULL);
+    at_event INTEGER, opts TEXT NOT NULL DEFAULT '{}', owner INTEGER NOT NULL,
+    priority INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1, task_id INTEGER,
+    repo_id INTEGER, tries INTEGER NOT NULL DEFAULT 0, create_time REAL NOT NULL,
+    update_time REAL);
 """
 
 
@@ -112,7 +114,9 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._conn = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None, timeout=30
+        )
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         with self._lock:

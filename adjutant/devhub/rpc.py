@@ -39,6 +39,7 @@ class HubConfig:
     assign_timeout_s: float = 300.0
     host_timeout_s: float = 900.0
     run_interval_s: float = 0.0
+    soft_refusal_timeout_s: float = 900.0
     max_jobs: int = 15
     capacity_overcommit: float = 5.0
     # The user who owns newRepo tasks made from repo requests (kojira's role).

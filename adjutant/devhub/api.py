@@ -1,0 +1,17 @@
+"""Imports every module that registers hub methods, so the registry is complete."""
+
+from adjutant.devhub import (  # noqa: F401
+    buildroots,
+    builds,
+    host_tasks,
+    hosts,
+    hub_policy,
+    misc,
+    repos,
+    rpm_import,
+    sessions,
+    submit,
+    tags,
+    tasks,
+    uploads,
+)

@@ -1,0 +1,318 @@
+"""Builds, RPMs and tagging: the records and the queries the CLI and build hosts use.
+
+Importing files (headers, checks, moving into packages/) is rpm_import's job; this module
+keeps the rows: build states, the NVR recycling rules of the real hub's new_build, tag
+listings with inheritance and `latest`, and getRPM/listRPMs lookups.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import koji
+
+from adjutant.devhub import clock
+from adjutant.devhub.db import Cursor, Row
+from adjutant.devhub.rpc import API, Call
+from adjutant.devhub.sessions import get_user, require_perm
+from adjutant.devhub.tags import (
+    ensure_package,
+    find_package,
+    find_tag,
+    package_listed,
+    tag_chain,
+    touch_tag,
+)
+
+BS = koji.BUILD_STATES
+
+
+def find_build(db: Cursor, info: Any, strict: bool = False) -> Row | None:
+    """A build row (joined with its package name) by id, NVR string or dict."""
+    base = "SELECT b.*, p.name FROM builds b JOIN packages p ON p.id = b.pkg_id"
+    row: Row | None = None
+    if isinstance(info, int):
+        row = db.one(f"{base} WHERE b.id = ?", (info,))
+    elif isinstance(info, str):
+        try:
+            nvr = koji.parse_NVR(info)
+        except koji.GenericError:
+            nvr = None
+        if nvr is not None:
+            row = db.one(f"{base} WHERE p.name = ? AND b.version = ? AND b.release = ?",
+                         (nvr["name"], nvr["version"], nvr["release"]))
+    elif isinstance(info, dict):
+        if "id" in info:
+            return find_build(db, int(info["id"]), strict)
+        row = db.one(f"{base} WHERE p.name = ? AND b.version = ? AND b.release = ?",
+                     (info.get("name"), info.get("version"), info.get("release")))
+    if row is None and strict:
+        raise koji.GenericError(f"No such build: {info}")
+    return row
+
+
+def build_info(db: Cursor, row: Row) -> dict[str, Any]:
+    """A build as getBuild returns it."""
+    owner = get_user(db, row["owner"])
+    event_time = db.value("SELECT time FROM events WHERE id = ?", (row["create_event"],))
+    return {
+        "id": row["id"], "build_id": row["id"], "package_id": row["pkg_id"],
+        "package_name": row["name"], "name": row["name"], "version": row["version"],
+        "release": row["release"], "epoch": row["epoch"],
+        "nvr": f"{row['name']}-{row['version']}-{row['release']}", "draft": False,
+        "state": row["state"], "task_id": row["task_id"],
+        "owner_id": row["owner"], "owner_name": owner["name"] if owner else None,
+        "creation_event_id": row["create_event"], "creation_time": clock.iso(event_time),
+        "creation_ts": event_time, "start_time": clock.iso(row["start_time"]),
+        "start_ts": row["start_time"], "completion_time": clock.iso(row["completion_time"]),
+        "completion_ts": row["completion_time"], "volume_id": 0, "volume_name": "DEFAULT",
+        "source": row["source"], "extra": json.loads(row["extra"]) if row["extra"] else None,
+        "cg_id": None, "cg_name": None, "promoter_id": None, "promoter_name": None,
+        "promotion_time": None, "promotion_ts": None,
+    }
+
+
+def new_build(db: Cursor, data: dict[str, Any]) -> int:
+    """Create a build, or recycle a dead one as the real hub's new_build/recycle_build do."""
+    for key in ("name", "version", "release", "epoch"):
+        if key not in data:
+            raise koji.GenericError(f"No {key} value for build")
+    pkg_id = ensure_package(db, data["name"])
+    old = db.one("SELECT * FROM builds WHERE pkg_id = ? AND version = ? AND release = ?",
+                 (pkg_id, data["version"], data["release"]))
+    if old is not None:
+        nvr = f"{data['name']}-{data['version']}-{data['release']}"
+        if old["state"] == BS["BUILDING"] and old["task_id"] == data.get("task_id"):
+            return int(old["id"])
+        if old["state"] == BS["BUILDING"]:
+            raise koji.GenericError(f"Build already in progress (task {old['task_id']})")
+        recyclable = old["state"] in (BS["FAILED"], BS["CANCELED"]) and not db.one(
+            "SELECT 1 FROM tag_listing WHERE build_id = ? UNION SELECT 1 FROM rpms "
+            "WHERE build_id = ?", (old["id"], old["id"]))
+        if not recyclable:
+            raise koji.GenericError(f"Build already exists (id={old['id']}, state="
+                                    f"{BS[old['state']]}): {nvr}")
+        db.run("UPDATE builds SET state = ?, task_id = ?, owner = ?, epoch = ?, "
+               "start_time = ?, completion_time = NULL, create_event = ? WHERE id = ?",
+               (data.get("state", BS["BUILDING"]), data.get("task_id"), data["owner"],
+                data["epoch"], clock.now(), db.new_event(), old["id"]))
+        return int(old["id"])
+    return db.run(
+        "INSERT INTO builds (pkg_id, version, release, epoch, state, task_id, owner, "
+        "create_event, start_time, completion_time, source, extra) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (pkg_id, data["version"], data["release"], data["epoch"],
+         data.get("state", BS["BUILDING"]), data.get("task_id"), data["owner"],
+         db.new_event(), clock.now(), data.get("completion_time"), data.get("source"),
+         json.dumps(data["extra"]) if data.get("extra") else None),
+    )
+
+
+def rpm_info(row: Row) -> dict[str, Any]:
+    """An rpm as getRPM/listRPMs return it."""
+    nvr = f"{row['name']}-{row['version']}-{row['release']}"
+    return {
+        "id": row["id"], "name": row["name"], "version": row["version"],
+        "release": row["release"], "epoch": row["epoch"], "arch": row["arch"],
+        "nvr": nvr, "draft": False, "payloadhash": row["payloadhash"], "size": row["size"],
+        "buildtime": row["buildtime"], "build_id": row["build_id"],
+        "buildroot_id": row["buildroot_id"], "external_repo_id": row["external_repo_id"],
+        "external_repo_name": "INTERNAL" if not row["external_repo_id"] else None,
+        "metadata_only": False, "extra": None,
+    }
+
+
+def find_rpm(db: Cursor, info: Any, strict: bool = False) -> Row | None:
+    """An internal rpm by id, NVRA string or dict (id, or name/version/release/arch)."""
+    row = None
+    if isinstance(info, int):
+        row = db.one("SELECT * FROM rpms WHERE id = ?", (info,))
+    elif isinstance(info, str):
+        nvra = koji.parse_NVRA(info)
+        row = db.one("SELECT * FROM rpms WHERE name = ? AND version = ? AND release = ? "
+                     "AND arch = ? AND external_repo_id = 0",
+                     (nvra["name"], nvra["version"], nvra["release"], nvra["arch"]))
+    elif isinstance(info, dict):
+        if info.get("id") is not None:
+            return find_rpm(db, int(info["id"]), strict)
+        row = db.one("SELECT * FROM rpms WHERE name = ? AND version = ? AND release = ? "
+                     "AND arch = ? AND external_repo_id = 0",
+                     (info.get("name"), info.get("version"), info.get("release"),
+                      info.get("arch")))
+    if row is None and strict:
+        raise koji.GenericError(f"No such rpm: {info}")
+    return row
+
+
+def tag_build(db: Cursor, tag_id: int, build_id: int) -> None:
+    """Add a build to a tag (no-op if it is already there)."""
+    if db.one("SELECT 1 FROM tag_listing WHERE tag_id = ? AND build_id = ? "
+              "AND revoke_event IS NULL", (tag_id, build_id)):
+        return
+    db.run("INSERT INTO tag_listing (tag_id, build_id, create_event) VALUES (?, ?, ?)",
+           (tag_id, build_id, touch_tag(db, tag_id)))
+
+
+def tagged_builds(db: Cursor, tag_id: int, inherit: bool, latest: bool,
+                  package: str | None = None) -> list[dict[str, Any]]:
+    """Builds in the tag (and ancestors), newest tagging first; `latest` keeps one per name."""
+    chain = tag_chain(db, tag_id) if inherit else [tag_id]
+    out: list[dict[str, Any]] = []
+    seen_names: set[str] = set()
+    seen_ids: set[int] = set()
+    for current in chain:
+        tag = find_tag(db, current, strict=True)
+        assert tag is not None
+        rows = db.rows(
+            "SELECT b.*, p.name, tl.create_event AS tag_event FROM tag_listing tl "
+            "JOIN builds b ON b.id = tl.build_id JOIN packages p ON p.id = b.pkg_id "
+            "WHERE tl.tag_id = ? AND tl.revoke_event IS NULL AND b.state = ? "
+            "ORDER BY tl.create_event DESC", (current, BS["COMPLETE"]))
+        for row in rows:
+            if package and row["name"] != package:
+                continue
+            if row["id"] in seen_ids or (latest and row["name"] in seen_names):
+                continue
+            if _blocked(db, tag_id, row["pkg_id"]):
+                continue
+            seen_ids.add(row["id"])
+            seen_names.add(row["name"])
+            info = build_info(db, row)
+            info.update(tag_id=tag["id"], tag_name=tag["name"])
+            out.append(info)
+    return out
+
+
+def list_tagged_rpms_rows(db: Cursor, tag_id: int, latest: bool,
+                          package: str | None = None) -> list[dict[str, Any]]:
+    """The rpms of the tag's builds (with inheritance), each with its build's tag."""
+    rpms: list[dict[str, Any]] = []
+    for build in tagged_builds(db, tag_id, inherit=True, latest=latest, package=package):
+        for r in db.rows("SELECT * FROM rpms WHERE build_id = ? ORDER BY id", (build["id"],)):
+            info = rpm_info(r)
+            info.update(tag_id=build["tag_id"], tag_name=build["tag_name"])
+            rpms.append(info)
+    return rpms
+
+
+def _blocked(db: Cursor, tag_id: int, pkg_id: int) -> bool:
+    entry = package_listed(db, tag_id, pkg_id)
+    return bool(entry and entry["blocked"])
+
+
+@API.export("getBuild")
+def get_build(call: Call, buildInfo: Any, strict: bool = False) -> Any:
+    row = find_build(call.db, buildInfo, strict)
+    return build_info(call.db, row) if row is not None else None
+
+
+@API.export("listBuilds")
+def list_builds(call: Call, packageID: Any = None, userID: Any = None, taskID: Any = None,
+                prefix: str | None = None, state: Any = None, queryOpts: Any = None,
+                **kw: Any) -> Any:
+    rows = call.db.rows("SELECT b.*, p.name FROM builds b JOIN packages p ON p.id = b.pkg_id "
+                        "ORDER BY b.id")
+    if taskID is not None:
+        rows = [r for r in rows if r["task_id"] == taskID]
+    if packageID is not None:
+        pkg = find_package(call.db, packageID)
+        rows = [r for r in rows if pkg is not None and r["pkg_id"] == pkg["id"]]
+    if state is not None:
+        rows = [r for r in rows if r["state"] == state]
+    if prefix:
+        rows = [r for r in rows if r["name"].startswith(prefix)]
+    if userID is not None:
+        user = get_user(call.db, userID)
+        rows = [r for r in rows if user is not None and r["owner"] == user["id"]]
+    if queryOpts and queryOpts.get("countOnly"):
+        return len(rows)
+    return [build_info(call.db, r) for r in rows]
+
+
+@API.export("getRPM")
+def get_rpm(call: Call, rpminfo: Any, strict: bool = False, multi: bool = False) -> Any:
+    row = find_rpm(call.db, rpminfo, strict)
+    if multi:
+        return [rpm_info(row)] if row is not None else []
+    return rpm_info(row) if row is not None else None
+
+
+@API.export("listRPMs")
+def list_rpms(call: Call, buildID: Any = None, buildrootID: Any = None, imageID: Any = None,
+              componentBuildrootID: Any = None, hostID: Any = None, arches: Any = None,
+              queryOpts: Any = None, draft: Any = None) -> list[dict[str, Any]]:
+    if componentBuildrootID is not None:
+        rows = call.db.rows(
+            "SELECT r.*, bl.is_update FROM rpms r JOIN buildroot_listing bl "
+            "ON bl.rpm_id = r.id WHERE bl.buildroot_id = ? ORDER BY r.id",
+            (componentBuildrootID,))
+    else:
+        rows = call.db.rows("SELECT * FROM rpms ORDER BY id")
+    if buildID is not None:
+        rows = [r for r in rows if r["build_id"] == buildID]
+    if buildrootID is not None:
+        rows = [r for r in rows if r["buildroot_id"] == buildrootID]
+    if arches is not None:
+        wanted = arches if isinstance(arches, list | tuple) else [arches]
+        rows = [r for r in rows if r["arch"] in wanted]
+    out = []
+    for r in rows:
+        info = rpm_info(r)
+        if "is_update" in r:
+            info["is_update"] = bool(r["is_update"])
+        out.append(info)
+    return out
+
+
+@API.export("listTagged")
+def list_tagged(call: Call, tag: Any, event: Any = None, inherit: bool = False,
+                prefix: str | None = None, latest: bool = False, package: Any = None,
+                owner: Any = None, type: Any = None, strict: bool = True, extra: bool = False,
+                draft: Any = None) -> list[dict[str, Any]]:
+    row = find_tag(call.db, tag, strict=True)
+    assert row is not None
+    builds = tagged_builds(call.db, row["id"], inherit, bool(latest), package)
+    if prefix:
+        builds = [b for b in builds if b["name"].startswith(prefix)]
+    return builds
+
+
+@API.export("listTaggedRPMS")
+def list_tagged_rpms(call: Call, tag: Any, event: Any = None, inherit: bool = False,
+                     latest: bool = False, package: Any = None, arch: Any = None,
+                     rpmsigs: bool = False, owner: Any = None, type: Any = None,
+                     strict: bool = True, extra: bool = True, draft: Any = None) -> list[Any]:
+    builds = list_tagged(call, tag, inherit=inherit, latest=latest, package=package)
+    rpms: list[dict[str, Any]] = []
+    for build in builds:
+        for r in call.db.rows("SELECT * FROM rpms WHERE build_id = ? ORDER BY id",
+                              (build["id"],)):
+            if arch is not None and r["arch"] not in (arch if isinstance(arch, list) else [arch]):
+                continue
+            info = rpm_info(r)
+            info.update(tag_id=build["tag_id"], tag_name=build["tag_name"], sigkey="")
+            rpms.append(info)
+    return [rpms, builds]
+
+
+@API.export("tagBuildBypass")
+def tag_build_bypass(call: Call, tag: Any, build: Any, force: bool = False,
+                     notify: bool = False) -> None:
+    require_perm(call, "admin")
+    tag_row = find_tag(call.db, tag, strict=True)
+    build_row = find_build(call.db, build, strict=True)
+    assert tag_row is not None and build_row is not None
+    tag_build(call.db, tag_row["id"], build_row["id"])
+
+
+@API.export("untagBuildBypass")
+def untag_build_bypass(call: Call, tag: Any, build: Any, strict: bool = True,
+                       force: bool = False, notify: bool = False) -> None:
+    require_perm(call, "admin")
+    tag_row = find_tag(call.db, tag, strict=True)
+    build_row = find_build(call.db, build, strict=True)
+    assert tag_row is not None and build_row is not None
+    call.db.run("UPDATE tag_listing SET revoke_event = ? WHERE tag_id = ? AND build_id = ? "
+                "AND revoke_event IS NULL",
+                (touch_tag(call.db, tag_row["id"]), tag_row["id"], build_row["id"]))

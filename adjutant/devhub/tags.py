@@ -1,0 +1,513 @@
+"""Tags, inheritance, build configs, targets, groups and package lists.
+
+getBuildConfig applies inheritance as the real hub does: arches from the first ancestor that
+has them, every missing `extra` key from the nearest ancestor, links marked noconfig skipped,
+and `config_inheritance` naming where each value came from. devhub keeps current state only,
+so `event` arguments are accepted and ignored (documented in docs/devhub.md).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import koji
+
+from adjutant.devhub.db import Cursor, Row
+from adjutant.devhub.rpc import API, Call
+from adjutant.devhub.sessions import get_user, require_login, require_perm
+
+GROUP_TYPES = ("mandatory", "default", "optional", "conditional")
+
+
+def find_tag(db: Cursor, info: Any, strict: bool = False) -> Row | None:
+    """A tag row by id, name or {id|name} dict."""
+    if isinstance(info, dict):
+        info = info.get("id") or info.get("name")
+    if isinstance(info, int):
+        row = db.one("SELECT * FROM tags WHERE id = ?", (info,))
+    elif isinstance(info, str):
+        row = db.one("SELECT * FROM tags WHERE name = ?", (info,))
+    else:
+        raise koji.ParameterError(f"Invalid type for tagInfo: {type(info)}")
+    if row is None and strict:
+        raise koji.GenericError(f"No such tagInfo: {info!r}")
+    return row
+
+
+def tag_info(row: Row) -> dict[str, Any]:
+    """A tag as getTag returns it."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "perm_id": row["perm_id"],
+        "perm": None,
+        "arches": row["arches"],
+        "locked": bool(row["locked"]),
+        "maven_support": bool(row["maven_support"]),
+        "maven_include_all": bool(row["maven_include_all"]),
+        "extra": json.loads(row["extra"]),
+    }
+
+
+def create_tag(
+    db: Cursor, name: str, arches: str | None = None, extra: dict[str, Any] | None = None,
+    parents: list[str] | None = None,
+) -> int:
+    """Create a tag (optionally inheriting from `parents` in priority order)."""
+    if not name or "/" in name or any(c.isspace() for c in name):
+        raise koji.GenericError(f"Invalid tag name: {name!r}")
+    if find_tag(db, name) is not None:
+        raise koji.GenericError(f"A tag with the name {name!r} already exists")
+    arch_text = koji.parse_arches(arches, strict=True, allow_none=True) if arches else None
+    event = db.new_event()
+    tag_id = db.run(
+        "INSERT INTO tags (name, arches, extra, create_event, change_event) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (name, arch_text, json.dumps(extra or {}), event, event),
+    )
+    for priority, parent in enumerate(parents or []):
+        add_inheritance(db, tag_id, parent, priority * 10)
+    return tag_id
+
+
+def add_inheritance(
+    db: Cursor, tag_id: int, parent: Any, priority: int, maxdepth: int | None = None,
+    intransitive: bool = False, noconfig: bool = False,
+) -> None:
+    parent_row = find_tag(db, parent, strict=True)
+    assert parent_row is not None
+    if parent_row["id"] == tag_id:
+        raise koji.GenericError("a tag cannot inherit from itself")
+    db.run(
+        "INSERT OR REPLACE INTO tag_inheritance (tag_id, parent_id, priority, maxdepth, "
+        "intransitive, noconfig) VALUES (?, ?, ?, ?, ?, ?)",
+        (tag_id, parent_row["id"], priority, maxdepth, int(intransitive), int(noconfig)),
+    )
+    touch_tag(db, tag_id)
+
+
+def touch_tag(db: Cursor, tag_id: int) -> int:
+    """Record a change to the tag's content or config; returns the event."""
+    event = db.new_event()
+    db.run("UPDATE tags SET change_event = ? WHERE id = ?", (event, tag_id))
+    return event
+
+
+def last_change_event(db: Cursor, tag_id: int) -> int:
+    """The newest event that changed the tag or anything it inherits."""
+    events = [
+        db.value("SELECT COALESCE(change_event, create_event) FROM tags WHERE id = ?", (t,))
+        for t in tag_chain(db, tag_id)
+    ]
+    return int(max(e for e in events if e is not None))
+
+
+def full_inheritance(db: Cursor, tag_id: int) -> list[dict[str, Any]]:
+    """Ancestors depth first in priority order, each once (readFullInheritance)."""
+    out: list[dict[str, Any]] = []
+    seen = {tag_id}
+
+    def walk(child: int, depth: int, maxdepth: int | None) -> None:
+        links = db.rows(
+            "SELECT i.*, t.name FROM tag_inheritance i JOIN tags t ON t.id = i.parent_id "
+            "WHERE i.tag_id = ? ORDER BY i.priority",
+            (child,),
+        )
+        for link in links:
+            if link["parent_id"] in seen:
+                continue
+            if depth > 1 and link["intransitive"]:
+                continue
+            seen.add(link["parent_id"])
+            limit = link["maxdepth"] if link["maxdepth"] is not None else maxdepth
+            if maxdepth is not None:
+                limit = min(limit, maxdepth) if limit is not None else maxdepth
+            out.append({
+                "parent_id": link["parent_id"], "name": link["name"],
+                "child_id": child, "priority": link["priority"],
+                "maxdepth": link["maxdepth"], "intransitive": bool(link["intransitive"]),
+                "noconfig": bool(link["noconfig"]), "pkg_filter": link["pkg_filter"] or "",
+                "currdepth": depth, "nextdepth": None if limit is None else limit - 1,
+                "filter": [],
+            })
+            if limit is None or limit > 1:
+                walk(link["parent_id"], depth + 1, None if limit is None else limit - 1)
+
+    walk(tag_id, 1, None)
+    return out
+
+
+def tag_chain(db: Cursor, tag_id: int) -> list[int]:
+    """The tag followed by its ancestors, nearest first (for inherited content)."""
+    return [tag_id] + [link["parent_id"] for link in full_inheritance(db, tag_id)]
+
+
+def build_config(db: Cursor, tag: Any) -> dict[str, Any]:
+    """getBuildConfig's result: the tag with inherited arches and extra."""
+    row = find_tag(db, tag, strict=True)
+    assert row is not None
+    info = tag_info(row)
+    origin: dict[str, Any] = {"arches": None, "extra": {}}
+    for link in full_inheritance(db, row["id"]):
+        if link["noconfig"]:
+            continue
+        parent = find_tag(db, link["parent_id"], strict=True)
+        assert parent is not None
+        if not info["arches"] and parent["arches"]:
+            info["arches"] = parent["arches"]
+            origin["arches"] = {"id": parent["id"], "name": parent["name"]}
+        for key, value in json.loads(parent["extra"]).items():
+            if key not in info["extra"]:
+                info["extra"][key] = value
+                origin["extra"][key] = {"id": parent["id"], "name": parent["name"]}
+    info["config_inheritance"] = origin
+    return info
+
+
+@API.export("getTag")
+def get_tag(call: Call, tagInfo: Any, strict: bool = False, event: Any = None,
+            blocked: bool = False) -> Any:
+    row = find_tag(call.db, tagInfo, strict)
+    return tag_info(row) if row is not None else None
+
+
+def _build_id(db: Cursor, build: Any) -> int:
+    if isinstance(build, int):
+        return build
+    nvr = koji.parse_NVR(str(build))
+    build_id = db.value(
+        "SELECT b.id FROM builds b JOIN packages p ON p.id = b.pkg_id "
+        "WHERE p.name = ? AND b.version = ? AND b.release = ?",
+        (nvr["name"], nvr["version"], nvr["release"]),
+    )
+    if build_id is None:
+        raise koji.GenericError(f"No such build: {build}")
+    return int(build_id)
+
+
+@API.export("getTagID")
+def get_tag_id(call: Call, info: Any, strict: bool = False) -> Any:
+    row = find_tag(call.db, info, strict)
+    return row["id"] if row is not None else None
+
+
+@API.export("listTags")
+def list_tags(call: Call, build: Any = None, package: Any = None, perms: bool = True,
+              queryOpts: Any = None, pattern: str | None = None) -> list[dict[str, Any]]:
+    rows = call.db.rows("SELECT * FROM tags ORDER BY name")
+    if build is not None:
+        ids = {r["tag_id"] for r in call.db.rows(
+            "SELECT tag_id FROM tag_listing WHERE build_id = ? AND revoke_event IS NULL",
+            (_build_id(call.db, build),))}
+        rows = [r for r in rows if r["id"] in ids]
+    if package is not None:
+        pkg = find_package(call.db, package, strict=True)
+        assert pkg is not None
+        ids = {r["tag_id"] for r in call.db.rows(
+            "SELECT tag_id FROM tag_packages WHERE package_id = ?", (pkg["id"],))}
+        rows = [r for r in rows if r["id"] in ids]
+    return [tag_info(r) for r in rows]
+
+
+@API.export("createTag")
+def create_tag_call(call: Call, name: str, parent: Any = None, arches: str | None = None,
+                    perm: Any = None, locked: bool = False, maven_support: bool = False,
+                    maven_include_all: bool = False, extra: Any = None) -> int:
+    require_perm(call, "tag")
+    return create_tag(call.db, name, arches, extra, [parent] if parent else None)
+
+
+@API.export("editTag2")
+def edit_tag2(call: Call, tagInfo: Any, **kwargs: Any) -> None:
+    require_perm(call, "tag")
+    row = find_tag(call.db, tagInfo, strict=True)
+    assert row is not None
+    extra = json.loads(row["extra"])
+    extra.update(kwargs.pop("extra", None) or {})
+    for key in kwargs.pop("remove_extra", None) or []:
+        extra.pop(key, None)
+    call.db.run("UPDATE tags SET extra = ? WHERE id = ?", (json.dumps(extra), row["id"]))
+    if "arches" in kwargs:
+        arches = koji.parse_arches(kwargs.pop("arches"), strict=True, allow_none=True)
+        call.db.run("UPDATE tags SET arches = ? WHERE id = ?", (arches, row["id"]))
+    if "locked" in kwargs:
+        call.db.run("UPDATE tags SET locked = ? WHERE id = ?",
+                    (int(bool(kwargs.pop("locked"))), row["id"]))
+    if "name" in kwargs:
+        call.db.run("UPDATE tags SET name = ? WHERE id = ?", (kwargs.pop("name"), row["id"]))
+    touch_tag(call.db, row["id"])
+
+
+@API.export("getBuildConfig")
+def get_build_config(call: Call, tag: Any, event: Any = None) -> dict[str, Any]:
+    return build_config(call.db, tag)
+
+
+@API.export("getFullInheritance")
+def get_full_inheritance(call: Call, tag: Any, event: Any = None, reverse: bool = False,
+                         **kw: Any) -> list[dict[str, Any]]:
+    row = find_tag(call.db, tag, strict=True)
+    assert row is not None
+    return full_inheritance(call.db, row["id"])
+
+
+@API.export("getInheritanceData")
+def get_inheritance_data(call: Call, tag: Any, event: Any = None) -> list[dict[str, Any]]:
+    row = find_tag(call.db, tag, strict=True)
+    assert row is not None
+    return [link for link in full_inheritance(call.db, row["id"]) if link["currdepth"] == 1]
+
+
+@API.export("setInheritanceData")
+def set_inheritance_data(call: Call, tag: Any, data: list[dict[str, Any]],
+                         clear: bool = False) -> None:
+    require_perm(call, "tag")
+    row = find_tag(call.db, tag, strict=True)
+    assert row is not None
+    if clear:
+        call.db.run("DELETE FROM tag_inheritance WHERE tag_id = ?", (row["id"],))
+    for link in data:
+        if link.get("delete link"):
+            call.db.run("DELETE FROM tag_inheritance WHERE tag_id = ? AND parent_id = ?",
+                        (row["id"], link["parent_id"]))
+            continue
+        add_inheritance(call.db, row["id"], link["parent_id"], int(link.get("priority", 0)),
+                        link.get("maxdepth"), bool(link.get("intransitive")),
+                        bool(link.get("noconfig")))
+
+
+# --- targets -----------------------------------------------------------------------------
+
+
+def target_info(db: Cursor, row: Row) -> dict[str, Any]:
+    build_tag = find_tag(db, row["build_tag"], strict=True)
+    dest_tag = find_tag(db, row["dest_tag"], strict=True)
+    assert build_tag is not None and dest_tag is not None
+    return {
+        "id": row["id"], "name": row["name"],
+        "build_tag": build_tag["id"], "build_tag_name": build_tag["name"],
+        "dest_tag": dest_tag["id"], "dest_tag_name": dest_tag["name"],
+    }
+
+
+def find_target(db: Cursor, info: Any, strict: bool = False) -> dict[str, Any] | None:
+    if isinstance(info, int):
+        row = db.one("SELECT * FROM targets WHERE id = ?", (info,))
+    else:
+        row = db.one("SELECT * FROM targets WHERE name = ?", (str(info),))
+    if row is None:
+        if strict:
+            raise koji.GenericError(f"No such build target: {info}")
+        return None
+    return target_info(db, row)
+
+
+def create_target(db: Cursor, name: str, build_tag: Any, dest_tag: Any) -> int:
+    if db.one("SELECT 1 FROM targets WHERE name = ?", (name,)):
+        raise koji.GenericError(f"A build target with the name '{name}' already exists")
+    b = find_tag(db, build_tag, strict=True)
+    d = find_tag(db, dest_tag, strict=True)
+    assert b is not None and d is not None
+    return db.run("INSERT INTO targets (name, build_tag, dest_tag) VALUES (?, ?, ?)",
+                  (name, b["id"], d["id"]))
+
+
+@API.export("createBuildTarget")
+def create_build_target(call: Call, name: str, build_tag: Any, dest_tag: Any) -> None:
+    require_perm(call, "target")
+    create_target(call.db, name, build_tag, dest_tag)
+
+
+@API.export("getBuildTarget")
+def get_build_target(call: Call, info: Any, event: Any = None, strict: bool = False) -> Any:
+    return find_target(call.db, info, strict)
+
+
+@API.export("getBuildTargets")
+def get_build_targets(call: Call, info: Any = None, event: Any = None, buildTagID: Any = None,
+                      destTagID: Any = None, queryOpts: Any = None) -> list[dict[str, Any]]:
+    targets = [target_info(call.db, r) for r in call.db.rows("SELECT * FROM targets ORDER BY name")]
+    if info is not None:
+        targets = [t for t in targets if info in (t["id"], t["name"])]
+    if buildTagID is not None:
+        targets = [t for t in targets if buildTagID in (t["build_tag"], t["build_tag_name"])]
+    if destTagID is not None:
+        targets = [t for t in targets if destTagID in (t["dest_tag"], t["dest_tag_name"])]
+    return targets
+
+
+# --- groups ------------------------------------------------------------------------------
+
+
+def add_group(db: Cursor, tag: Any, group: str, packages: list[str] | None = None) -> None:
+    """Add a group (and mandatory packages) to a tag."""
+    row = find_tag(db, tag, strict=True)
+    assert row is not None
+    db.run("INSERT OR IGNORE INTO tag_groups (tag_id, name) VALUES (?, ?)", (row["id"], group))
+    for package in packages or []:
+        db.run("INSERT OR REPLACE INTO group_packages (tag_id, group_name, package, type) "
+               "VALUES (?, ?, ?, 'mandatory')", (row["id"], group, package))
+    touch_tag(db, row["id"])
+
+
+def tag_groups(db: Cursor, tag_id: int) -> list[dict[str, Any]]:
+    """Groups of the tag with inheritance (nearest tag's definition of a group wins)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for current in tag_chain(db, tag_id):
+        for g in db.rows("SELECT * FROM tag_groups WHERE tag_id = ? ORDER BY name", (current,)):
+            if g["name"] in groups:
+                continue
+            packages = db.rows(
+                "SELECT * FROM group_packages WHERE tag_id = ? AND group_name = ? "
+                "ORDER BY package", (current, g["name"]))
+            groups[g["name"]] = {
+                "group_id": len(groups) + 1, "name": g["name"], "display_name": g["name"],
+                "description": None, "langonly": None, "biarchonly": False,
+                "exported": True, "uservisible": True, "is_default": None,
+                "tag_id": current, "blocked": False, "grouplist": [],
+                "packagelist": [
+                    {"package": p["package"], "type": p["type"], "basearchonly": None,
+                     "requires": None, "tag_id": current, "blocked": False}
+                    for p in packages
+                ],
+            }
+    return list(groups.values())
+
+
+@API.export("getTagGroups")
+def get_tag_groups(call: Call, tag: Any, event: Any = None, inherit: bool = True,
+                   incl_pkgs: bool = True, incl_reqs: bool = True,
+                   incl_blocked: bool = False) -> list[dict[str, Any]]:
+    row = find_tag(call.db, tag, strict=True)
+    assert row is not None
+    return tag_groups(call.db, row["id"])
+
+
+@API.export("groupListAdd")
+def group_list_add(call: Call, taginfo: Any, grpinfo: str, block: bool = False,
+                   force: bool = False, **opts: Any) -> None:
+    require_perm(call, "tag")
+    add_group(call.db, taginfo, grpinfo)
+
+
+@API.export("groupPackageListAdd")
+def group_package_list_add(call: Call, taginfo: Any, grpinfo: str, pkg_name: str,
+                           block: bool = False, force: bool = False, **opts: Any) -> None:
+    require_perm(call, "tag")
+    kind = opts.get("type", "mandatory")
+    if kind not in GROUP_TYPES:
+        raise koji.GenericError(f"Invalid group package type: {kind}")
+    add_group(call.db, taginfo, grpinfo, [pkg_name])
+
+
+# --- packages ----------------------------------------------------------------------------
+
+
+def find_package(db: Cursor, info: Any, strict: bool = False) -> Row | None:
+    if isinstance(info, int):
+        row = db.one("SELECT * FROM packages WHERE id = ?", (info,))
+    else:
+        row = db.one("SELECT * FROM packages WHERE name = ?", (str(info),))
+    if row is None and strict:
+        raise koji.GenericError(f"No such package: {info}")
+    return row
+
+
+def ensure_package(db: Cursor, name: str) -> int:
+    row = find_package(db, name)
+    if row is not None:
+        return int(row["id"])
+    return db.run("INSERT INTO packages (name) VALUES (?)", (name,))
+
+
+def add_package(db: Cursor, tag: Any, name: str, owner: int, block: bool = False) -> None:
+    row = find_tag(db, tag, strict=True)
+    assert row is not None
+    db.run("INSERT OR REPLACE INTO tag_packages (tag_id, package_id, owner, blocked) "
+           "VALUES (?, ?, ?, ?)", (row["id"], ensure_package(db, name), owner, int(block)))
+    touch_tag(db, row["id"])
+
+
+def package_listed(db: Cursor, tag_id: int, package_id: int) -> Row | None:
+    """The nearest package-list entry for the package on the tag or an ancestor."""
+    for current in tag_chain(db, tag_id):
+        entry = db.one("SELECT * FROM tag_packages WHERE tag_id = ? AND package_id = ?",
+                       (current, package_id))
+        if entry is not None:
+            return entry
+    return None
+
+
+def package_blocklist(db: Cursor, tag_id: int) -> list[str]:
+    """Names of packages blocked on the tag (nearest entry wins)."""
+    names: dict[str, bool] = {}
+    for current in tag_chain(db, tag_id):
+        for r in db.rows("SELECT p.name, tp.blocked FROM tag_packages tp JOIN packages p "
+                         "ON p.id = tp.package_id WHERE tp.tag_id = ?", (current,)):
+            names.setdefault(r["name"], bool(r["blocked"]))
+    return sorted(name for name, blocked in names.items() if blocked)
+
+
+@API.export("packageListAdd")
+def package_list_add(call: Call, taginfo: Any, pkginfo: str, owner: Any = None,
+                     block: bool | None = None, extra_arches: Any = None, force: bool = False,
+                     update: bool = False) -> None:
+    session = require_perm(call, "tag")
+    user = get_user(call.db, owner) if owner is not None else None
+    add_package(call.db, taginfo, pkginfo, user["id"] if user else session.user_id,
+                bool(block))
+
+
+@API.export("getPackage")
+def get_package(call: Call, info: Any, strict: bool = False, create: bool = False) -> Any:
+    row = find_package(call.db, info, strict and not create)
+    if row is None and create:
+        require_login(call)
+        row = find_package(call.db, ensure_package(call.db, str(info)))
+    return {"id": row["id"], "name": row["name"]} if row is not None else None
+
+
+@API.export("getPackageID")
+def get_package_id(call: Call, name: str, strict: bool = False) -> Any:
+    row = find_package(call.db, name, strict)
+    return row["id"] if row is not None else None
+
+
+@API.export("listPackages")
+def list_packages(call: Call, tagID: Any = None, userID: Any = None, pkgID: Any = None,
+                  prefix: str | None = None, inherited: bool = False, with_dups: bool = False,
+                  event: Any = None, queryOpts: Any = None, with_owners: bool = True,
+                  with_blocked: bool = True) -> list[dict[str, Any]]:
+    if tagID is None:
+        rows = call.db.rows("SELECT id AS package_id, name AS package_name FROM packages")
+        return rows
+    tag = find_tag(call.db, tagID, strict=True)
+    assert tag is not None
+    out: dict[str, dict[str, Any]] = {}
+    for current in tag_chain(call.db, tag["id"]) if inherited else [tag["id"]]:
+        for r in call.db.rows(
+            "SELECT tp.*, p.name, t.name AS tag_name FROM tag_packages tp "
+            "JOIN packages p ON p.id = tp.package_id JOIN tags t ON t.id = tp.tag_id "
+            "WHERE tp.tag_id = ?", (current,)
+        ):
+            if r["name"] in out:
+                continue
+            owner = get_user(call.db, r["owner"])
+            out[r["name"]] = {
+                "package_id": r["package_id"], "package_name": r["name"],
+                "tag_id": r["tag_id"], "tag_name": r["tag_name"],
+                "owner_id": r["owner"], "owner_name": owner["name"] if owner else None,
+                "blocked": bool(r["blocked"]), "extra_arches": r["extra_arches"] or "",
+            }
+    rows = [v for v in out.values() if with_blocked or not v["blocked"]]
+    if prefix:
+        rows = [v for v in rows if v["package_name"].startswith(prefix)]
+    return sorted(rows, key=lambda v: v["package_name"])
+
+
+@API.export("getExternalRepoList")
+def get_external_repo_list(call: Call, tag_info: Any, event: Any = None) -> list[Any]:
+    """devhub has no external repos; the real hub's empty answer."""
+    find_tag(call.db, tag_info, strict=True)
+    return []
