@@ -3,6 +3,7 @@
 from adjutant.devhub import (  # noqa: F401
     buildroots,
     builds,
+    fault_api,
     host_tasks,
     hosts,
     hub_policy,

@@ -7,6 +7,7 @@ explicit and counted, so a test states exactly which calls misbehave.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 from koji.xmlrpcplus import Fault
@@ -26,14 +27,16 @@ class FaultPlan:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._refuse = False
+        self._refuse_until: float | None = None
         self._delay_s = 0.0
         self._http: list[int] = []
         self._calls: list[_CallFault] = []
 
-    def refuse_connections(self, refuse: bool = True) -> None:
-        """Close every new connection before reading it (until called with False)."""
+    def refuse_connections(self, refuse: bool = True, seconds: float | None = None) -> None:
+        """Close every new connection before reading it, for `seconds` or until turned off."""
         with self._lock:
             self._refuse = refuse
+            self._refuse_until = time.monotonic() + seconds if seconds else None
 
     def delay(self, seconds: float) -> None:
         """Hold every request this long before handling it (0 turns it off)."""
@@ -60,6 +63,10 @@ class FaultPlan:
 
     def is_refusing(self) -> bool:
         with self._lock:
+            if self._refuse and self._refuse_until is not None:
+                if time.monotonic() >= self._refuse_until:
+                    self._refuse = False
+                    self._refuse_until = None
             return self._refuse
 
     def delay_s(self) -> float:

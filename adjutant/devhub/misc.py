@@ -60,3 +60,8 @@ def get_all_perms(call: Call) -> list[dict[str, Any]]:
     names = ["admin", "appliance", "build", "dist-repo", "host", "image", "livecd", "maven",
              "repo", "sign", "tag", "target", "win-admin"]
     return [{"id": i + 1, "name": n, "description": None} for i, n in enumerate(names)]
+
+
+@API.export("hello")
+def hello(call: Call, *args: Any) -> str:
+    return "Hello World"

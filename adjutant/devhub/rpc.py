@@ -55,6 +55,7 @@ class Call:
     session: Any  # sessions.Session | None; typed loosely to avoid an import cycle
     method: str = ""
     peer_cn: str | None = None
+    faults: Any = None  # faults.FaultPlan of the serving hub (None in-process)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -142,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
             with state.db.transaction() as cur:
                 session = sessions.load_session(cur, dict(self.headers.items()), method)
                 call = rpc.Call(db=cur, config=state.config, session=session,
-                                peer_cn=self._peer_cn())
+                                peer_cn=self._peer_cn(), faults=state.faults)
                 before = cur.changes()
                 result = work(call)
                 if cur.changes() != before:

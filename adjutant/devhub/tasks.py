@@ -305,6 +305,21 @@ def _decoded_result(text: str | None) -> Any:
     return params[0]
 
 
+@API.export("makeTask")
+def make_task_call(call: Call, method: str, arglist: list[Any], **opts: Any) -> int:
+    """Admin-only arbitrary task creation (for debugging and tests), as on the real hub."""
+    session = require_login(call)
+    if not has_perm(call, "admin"):
+        raise koji.ActionNotAllowed("admin permission required")
+    if "owner" in opts:
+        raise koji.ActionNotAllowed("The owner option is not allowed here")
+    allowed = {"arch", "channel", "priority", "assign", "parent", "label"}
+    unknown = set(opts) - allowed
+    if unknown:
+        raise koji.ParameterError(f"unexpected task options: {sorted(unknown)}")
+    return make_task(call.db, method, list(arglist), owner=session.user_id, **opts)
+
+
 @API.export("cancelTask")
 def cancel_task_call(call: Call, task_id: int, recurse: bool = True) -> bool:
     row = task_row(call.db, task_id)
