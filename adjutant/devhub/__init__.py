@@ -1,6 +1,5 @@
 """Development hub: a koji-hub-compatible XML-RPC hub for tests, benchmarks and the demo.
 
-Not for production (use a real koji hub). Work in progress: the store (db), method registry
-and dispatch with koji's marshalling and faults (rpc), sessions (sessions) and fault
-injection (faults) exist; the HTTP/TLS server and the hub API are not written yet (issue 4).
+Not for production (use a real koji hub). See docs/devhub.md for what it implements and
+where it differs from the real hub; `adjutant devhub` runs and seeds it.
 """

@@ -173,6 +173,7 @@ class DevHub:
 
     def client_cert(self, name: str) -> Path:
         """The client certificate of a user or host, issued on first request."""
+        self.open_store()
         path = self.ca.client_pem(name)
         if not path.exists():
             ca.issue_client_cert(self.ca, name)
