@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,28 @@ def remove_task_containers(backend: ContainerBackend, worker: str, task_id: int)
         log.info("task %s: removed container %s", task_id, info.name)
 
 
+class TaskStopped(SystemExit):
+    """The task process was told to stop (koji kills a canceled task with SIGINT, SIGTERM)."""
+
+
+def stop_on_signals() -> None:
+    """In a forked task process: turn SIGINT/SIGTERM into an orderly exit.
+
+    The process inherits the daemon's handlers (SIGTERM there means "shut down gracefully",
+    which a task must not copy). The first signal raises TaskStopped, so the buildroot's
+    cleanup removes its container at once; later signals are ignored so that cleanup can
+    finish (koji's SIGKILL still ends the process if it takes too long).
+    """
+
+    def stop(signum: int, _frame: Any) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise TaskStopped(f"task process stopped by signal {signum}")
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
     """TaskManager whose buildroots are containers labelled with this worker's name."""
 
@@ -76,6 +99,7 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
         self.worker_name = worker_name
         self.backend = backend
         self.stopping = False
+        self.main_pid = os.getpid()
 
     def updateBuildroots(self, nolocal: bool = False) -> None:  # noqa: N802 (koji's hook)
         # koji's part expires hub records of buildroots whose task is gone; its local part
@@ -97,7 +121,17 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
                 remove_task_containers(self.backend, self.worker_name, task_id)
             except ContainerError as exc:
                 log.warning("task %s: cannot remove its containers: %s", task_id, exc)
+            # A killed task process could not remove its scratch dir itself.
+            scratch = task_workdir(Path(self.options.workdir), task_id)
+            if scratch.is_dir():
+                shutil.rmtree(scratch, ignore_errors=True)
+                log.info("task %s: removed scratch dir %s", task_id, scratch)
         return done
+
+    def runTask(self, handler: Any) -> None:  # noqa: N802 (koji's hook)
+        if os.getpid() != self.main_pid:
+            stop_on_signals()
+        super().runTask(handler)
 
     def checkSpace(self) -> bool:  # noqa: N802
         # mock roots live in mockdir; ours are containers, and task data lives in workdir.

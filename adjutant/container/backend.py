@@ -103,6 +103,10 @@ class ContainerSpec:
     read_only_root: bool = False
     # Seconds between SIGTERM and SIGKILL when the container is stopped.
     stop_timeout_s: int = 10
+    # Run podman's init (catatonit) as PID 1: it passes SIGTERM on, so a stop takes as long
+    # as the processes need, not always the whole stop timeout (a bare `sleep` as PID 1
+    # ignores SIGTERM), and it reaps zombies left by exec'd build steps.
+    init: bool = True
 
     def __post_init__(self) -> None:
         # Specs are built by our own code, never from task input: a bad one is a programming

@@ -28,6 +28,7 @@ import logging
 import os
 import queue
 import shlex
+import socket
 import tarfile
 import tempfile
 import threading
@@ -126,6 +127,7 @@ def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "privileged": False,
         "read_only": spec.read_only_root,
         "stop_timeout": spec.stop_timeout_s,
+        "init": spec.init,
     }
     if spec.user is not None:
         kwargs["user"] = spec.user
@@ -252,6 +254,20 @@ def _json_reports(response: Any, deadline: float, action: str) -> Iterator[dict[
 _END_OF_STREAM = object()
 
 
+def abort_stream(response: Any) -> None:
+    """Close a streaming response even while another thread is blocked reading it.
+
+    Closing alone waits for the reader's buffer lock, i.e. for the stream's next data,
+    which may never come; shutting the socket down first wakes the reader with end-of-file.
+    """
+    fp = getattr(getattr(response.raw, "_fp", None), "fp", None)
+    sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    response.close()
+
+
 def frames_until(response: Any, deadline: float | None, action: str) -> Iterator[bytes]:
     """Frames of ``response``; once ``deadline`` passes, the stream is closed and we raise.
 
@@ -276,18 +292,25 @@ def frames_until(response: Any, deadline: float | None, action: str) -> Iterator
         items.put(_END_OF_STREAM)
 
     threading.Thread(target=pump, name=f"podman-stream {action}", daemon=True).start()
-    while True:
-        try:
-            item = items.get(timeout=max(deadline - time.monotonic(), 0.0))
-        except queue.Empty:
-            response.close()  # unblocks the reader thread, which then ends
-            raise ContainerTimeout(f"{action}: the stream had not ended by its deadline") from None
-        if item is _END_OF_STREAM:
-            return
-        if isinstance(item, Exception):
-            raise item
-        assert isinstance(item, bytes)
-        yield item
+    try:
+        while True:
+            try:
+                item = items.get(timeout=max(deadline - time.monotonic(), 0.0))
+            except queue.Empty:
+                raise ContainerTimeout(
+                    f"{action}: the stream had not ended by its deadline"
+                ) from None
+            if item is _END_OF_STREAM:
+                return
+            if isinstance(item, Exception):
+                raise item
+            assert isinstance(item, bytes)
+            yield item
+    except BaseException:
+        # Deadline, or the task being stopped (a signal raises here): unblock the reader
+        # thread, so closing the response cannot hang behind it.
+        abort_stream(response)
+        raise
 
 
 def extract_archive(stream: IO[bytes], target_dir: Path) -> None:

@@ -151,7 +151,7 @@ def _import(hub: DevHub, tag_name: str, files: list[Path]) -> list[str]:
             tag = tags.find_tag(call.db, tag_name, strict=True)
             assert tag is not None
             for path in ordered:
-                info = rpm_import.import_rpm(call, staging, path.name)
+                info = rpm_import.import_rpm_creating_build(call, staging, path.name)
                 build = builds.find_build(call.db, info["build_id"], strict=True)
                 assert build is not None
                 tags.add_package(call.db, tag["id"], build["name"], call.session.user_id)

@@ -316,3 +316,17 @@ def untag_build_bypass(call: Call, tag: Any, build: Any, strict: bool = True,
     call.db.run("UPDATE tag_listing SET revoke_event = ? WHERE tag_id = ? AND build_id = ? "
                 "AND revoke_event IS NULL",
                 (touch_tag(call.db, tag_row["id"]), tag_row["id"], build_row["id"]))
+
+
+@API.export("getAverageBuildDuration")
+def get_average_build_duration(call: Call, package: Any, age: int | None = None) -> Any:
+    """Mean seconds from start to completion of the package's COMPLETE builds (or None)."""
+    pkg = find_package(call.db, package)
+    if pkg is None:
+        return None
+    since = clock.now() - age * 30 * 86400 if age else 0.0
+    value = call.db.value(
+        "SELECT AVG(completion_time - start_time) FROM builds WHERE pkg_id = ? AND state = ? "
+        "AND start_time IS NOT NULL AND completion_time IS NOT NULL AND completion_time >= ?",
+        (pkg["id"], BS["COMPLETE"], since))
+    return float(value) if value is not None else None

@@ -199,6 +199,27 @@ def move_build_to_scratch(call: Call, task_id: int, srpm: str, rpms: list[str],
             _import_log(_work(call, rel), dest / "logs" / arch)
 
 
+@API.export("createEmptyBuild")
+def create_empty_build(call: Call, name: str, version: str, release: str, epoch: int | None,
+                       owner: Any = None, draft: bool = False) -> int:
+    """A COMPLETE build with no files yet (`koji import --create-build` uses it)."""
+    session = require_perm(call, "admin")
+    return new_build(call.db, {"name": name, "version": version, "release": release,
+                               "epoch": epoch, "owner": session.user_id,
+                               "state": BS["COMPLETE"], "completion_time": clock.now()})
+
+
+def import_rpm_creating_build(call: Call, path: str, basename: str) -> dict[str, Any]:
+    """importRPM, first creating the build of a binary rpm from its SOURCERPM if needed."""
+    info = read_rpm(_work(call, os.path.join(path, basename)))
+    if info["sourcepackage"] != 1:
+        nvr = koji.parse_NVRA(info["sourcerpm"])
+        if find_build(call.db, nvr) is None:
+            create_empty_build(call, nvr["name"], nvr["version"], nvr["release"], info["epoch"])
+    result: dict[str, Any] = import_rpm(call, path, basename)
+    return result
+
+
 @API.export("importRPM")
 def import_rpm(call: Call, path: str, basename: str) -> dict[str, Any]:
     """Admin import of an uploaded rpm; an SRPM creates its build, a binary needs one."""

@@ -25,6 +25,13 @@ class HubHarness:
         self._sessions: dict[str, dict[str, Any]] = {}
 
     def close(self) -> None:
+        """Log out every session this harness opened (releasing exclusive locks)."""
+        if self._sessions:
+            with self.db.transaction() as cur:
+                for sinfo in self._sessions.values():
+                    cur.run("UPDATE sessions SET expired = 1, closed = 1, exclusive = NULL "
+                            "WHERE id = ?", (sinfo["session-id"],))
+            self._sessions.clear()
         self.hub.stop()
 
     def add_host(self, name: str, arches: tuple[str, ...] = ("x86_64",),

@@ -91,6 +91,7 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
         "privileged": False,
         "read_only": True,
         "stop_timeout": 30,
+        "init": True,
         "user": "kojibuilder",
         "working_dir": "/builddir",
         "mem_limit": 512 << 20,

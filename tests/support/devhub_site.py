@@ -1,0 +1,101 @@
+"""A small koji site on devhub for build tests: tags, a target, a host, packages and a repo.
+
+The build group holds only a macros package that sets %dist (as a distribution's release
+package does), so a built RPM's release shows the group came from the tag's repo; a
+dependency package exists only in the tag's repo. The repo is made the way a build host's
+newRepo/createrepo tasks make it (repoInit, createrepo_c over the pkglist, repoDone), calling
+the hub in-process as the registered host.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from pathlib import Path
+
+import koji
+
+from adjutant.devhub import builds, hosts, rpm_import, tags
+from adjutant.devhub.app import DevHub
+from tests.support.devhub import HubHarness
+from tests.support.srpms import build_rpm, simple_spec
+
+HOST = "adjutant-test-host.example.com"
+BASE_TAG = "adj-base"
+BUILD_TAG = "adj-build"
+DEST_TAG = "adj-dest"
+TARGET = "adj-target"
+DIST = ".adj9"
+MACROS_SPEC = f"""\
+Name: adjutant-test-macros
+Version: 1
+Release: 1
+Summary: sets %dist, as a distribution's release package does
+License: MIT
+BuildArch: noarch
+
+%description
+Sets %dist for builds in the test tag.
+
+%install
+mkdir -p %{{buildroot}}/etc/rpm
+echo '%%dist {DIST}' > %{{buildroot}}/etc/rpm/macros.adjutant-dist
+
+%files
+/etc/rpm/macros.adjutant-dist
+"""
+
+
+def seed_site(hub: DevHub, scratch: Path) -> None:
+    """Tags, target, host, groups; import the macros and dependency packages into the base."""
+    rpms = [build_rpm(MACROS_SPEC, scratch / "macros"),
+            build_rpm(simple_spec("adjutant-dep"), scratch / "dep")]
+    with hub.admin_call() as call:
+        hosts.add_host(call.db, HOST, ["x86_64"], capacity=4.0)
+        hosts.add_host_to_channel(call, HOST, "createrepo")
+        tags.create_tag(call.db, BASE_TAG, "x86_64", {})
+        tags.create_tag(call.db, BUILD_TAG, None, {}, [BASE_TAG])
+        tags.create_tag(call.db, DEST_TAG, None, {}, [BASE_TAG])
+        tags.create_target(call.db, TARGET, BUILD_TAG, DEST_TAG)
+        for group in ("build", "srpm-build"):
+            tags.add_group(call.db, BUILD_TAG, group, ["adjutant-test-macros"])
+    staging = f"seed/{uuid.uuid4().hex}"
+    (hub.topdir / "work" / staging).mkdir(parents=True)
+    for rpm in rpms:
+        (hub.topdir / "work" / staging / rpm.name).write_bytes(rpm.read_bytes())
+    with hub.admin_call() as call:
+        for rpm in rpms:
+            info = rpm_import.import_rpm_creating_build(call, staging, rpm.name)
+            build = builds.find_build(call.db, info["build_id"], strict=True)
+            assert build is not None
+            tags.add_package(call.db, BASE_TAG, build["name"], call.session.user_id)
+            builds.tag_build(call.db, tags.find_tag(call.db, BASE_TAG, strict=True)["id"],
+                             build["id"])
+
+
+def make_repo(hub: DevHub, tag: str = BUILD_TAG) -> int:
+    """A READY repo of the tag, made as newRepo + createrepo would; returns its id."""
+    harness = HubHarness(hub.home)
+    try:
+        task_id = harness.admin("makeTask", "newRepo", [tag], assign=HOST)
+        harness.call(HOST, "host.openTask", task_id)
+        repo_id, _event = harness.call(HOST, "host.repoInit", tag, task_id=task_id)
+        repo_dir = hub.topdir / "repos" / tag / str(repo_id)
+        data = {}
+        for arch_dir in sorted(p for p in repo_dir.iterdir() if (p / "pkglist").exists()):
+            upload = f"{koji.pathinfo.taskrelpath(task_id)}/{arch_dir.name}"
+            out = hub.topdir / "work" / upload
+            out.mkdir(parents=True)
+            subprocess.run(
+                ["createrepo_c", "--quiet", "-g", str(repo_dir / "groups" / "comps.xml"),
+                 "-i", str(arch_dir / "pkglist"), "-o", str(out), str(arch_dir)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            data[arch_dir.name] = [f"{upload}/repodata",
+                                   sorted(p.name for p in (out / "repodata").iterdir())]
+        harness.call(HOST, "host.repoDone", repo_id, data)
+        harness.call(HOST, "host.closeTask", task_id,
+                     koji.xmlrpcplus.dumps(([repo_id, _event],), methodresponse=1))
+        return int(repo_id)
+    finally:
+        harness.close()
