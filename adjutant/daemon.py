@@ -28,6 +28,7 @@ import koji.util
 from adjutant import config, hub
 from adjutant.container.podman import PodmanBackend
 from adjutant.errors import ConfigError
+from adjutant.policy.resolver import ImageResolver
 from adjutant.tasks import HANDLERS
 from adjutant.worker import AdjutantTaskManager, sweep_orphans
 
@@ -116,8 +117,12 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     adjutant = settings.adjutant
     backend = PodmanBackend(adjutant.podman_url, retry_attempts=adjutant.podman_retry_attempts,
                             retry_delay_s=adjutant.podman_retry_delay)  # fmt: skip
+    resolver = ImageResolver(
+        default_image=adjutant.task_image_default, enabled=adjutant.policy_enabled,
+        ttl_s=float(adjutant.policy_cache_ttl), get_build_config=session.getBuildConfig,
+    )  # fmt: skip
     manager = AdjutantTaskManager(options, session, worker_name=adjutant.worker_name,
-                                  backend=backend)  # fmt: skip
+                                  backend=backend, resolver=resolver)  # fmt: skip
     for handler in HANDLERS:
         manager.registerHandler(handler)
     sweep_orphans(backend, adjutant.worker_name, (), workdir)

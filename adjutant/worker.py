@@ -21,6 +21,7 @@ import koji.daemon
 
 from adjutant.container.backend import LABEL_TASK_ID, LABEL_WORKER, ContainerBackend
 from adjutant.errors import ContainerError, ContainerNotFound
+from adjutant.policy.resolver import ImageResolver
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +94,13 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
     """TaskManager whose buildroots are containers labelled with this worker's name."""
 
     def __init__(
-        self, options: Any, session: Any, *, worker_name: str, backend: ContainerBackend
+        self, options: Any, session: Any, *, worker_name: str, backend: ContainerBackend,
+        resolver: ImageResolver | None = None,
     ) -> None:
         super().__init__(options, session)
         self.worker_name = worker_name
         self.backend = backend
+        self.resolver = resolver
         self.stopping = False
         self.main_pid = os.getpid()
 
@@ -128,10 +131,23 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
                 log.info("task %s: removed scratch dir %s", task_id, scratch)
         return done
 
+    def forkTask(self, handler: Any) -> Any:  # noqa: N802 (koji's hook)
+        self.choose_image(handler)
+        return super().forkTask(handler)
+
     def runTask(self, handler: Any) -> None:  # noqa: N802 (koji's hook)
         if os.getpid() != self.main_pid:
             stop_on_signals()
+        else:
+            self.choose_image(handler)  # run in this process (foreground or single mode)
         super().runTask(handler)
+
+    def choose_image(self, handler: Any) -> None:
+        """Resolve the task image in the daemon, before the fork, so the policy cache (and
+        its warn-once state) lives as long as the worker rather than one task process."""
+        choose = getattr(handler, "choose_image", None)
+        if self.resolver is not None and choose is not None:
+            choose(self.resolver)
 
     def checkSpace(self) -> bool:  # noqa: N802
         # mock roots live in mockdir; ours are containers, and task data lives in workdir.

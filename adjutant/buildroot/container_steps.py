@@ -55,12 +55,14 @@ def buildroot_spec(
     buildroot_id: int,
     location: RepoLocation,
     environment: Mapping[str, str],
+    network_enabled: bool,
 ) -> ContainerSpec:
     """The spec of a task's buildroot container.
 
     Network: a bridge only when packages come from topurl (attached just for the steps that
-    fetch) or when build steps are to have network (``network_enabled``); in mount mode the
-    topdir is bind-mounted read-only instead and no network exists at all.
+    fetch) or when build steps are to have network (``network_enabled``, the config value or
+    the tag's override); in mount mode the topdir is bind-mounted read-only instead and no
+    network exists at all.
     """
     mounts = list(settings.container_mounts)
     if location.access is RepoAccess.MOUNT:
@@ -68,7 +70,7 @@ def buildroot_spec(
         # Its source as the container host sees it, for a worker that runs in a container.
         mount = topdir_mount(location)
         mounts.append(Mount(settings.host_path(mount.source), mount.target, read_only=True))
-    bridge = location.access is RepoAccess.TOPURL or settings.network_enabled
+    bridge = location.access is RepoAccess.TOPURL or network_enabled
     return ContainerSpec(
         image=image,
         task_id=task_id,

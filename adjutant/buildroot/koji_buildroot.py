@@ -43,6 +43,7 @@ from adjutant.buildroot.container_steps import (
 )
 from adjutant.buildroot.koji_rebuild import RebuildOptions, rebuild_srpm
 from adjutant.buildroot.macros import MACROS_FILE, render_macros
+from adjutant.buildroot.network_policy import build_network
 from adjutant.buildroot.packages import (
     INSTALLED_PKGS_LOG,
     InstalledPackage,
@@ -302,9 +303,15 @@ class KojiBuildroot:
     ) -> ContainerSteps:
         assert self._build is not None and self.id is not None
         adjutant = self.settings.adjutant
+        extra = self.build_config.get("extra") or {}
+        network = build_network(
+            extra if isinstance(extra, Mapping) else {}, adjutant.network_enabled,
+            str(self.build_config.get("name")),
+        )
         spec = buildroot_spec(
             adjutant, image=self.request.image, task_id=self.request.task_id,
             buildroot_id=self.id, location=location, environment=self._build.environment,
+            network_enabled=network,
         )  # fmt: skip
         try:
             container_id = self.backend.create(spec)
@@ -319,7 +326,7 @@ class KojiBuildroot:
         return ContainerSteps(
             self.backend, container_id, log_dir=self.log_dir, uploader=self._uploader,
             staging_dir=staging, bridge=spec.network is NetworkMode.BRIDGE,
-            keep_network=adjutant.network_enabled,
+            keep_network=network,
         )  # fmt: skip
 
     def _prepare(self, steps: ContainerSteps) -> None:

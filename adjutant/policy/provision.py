@@ -45,6 +45,7 @@ def provide_image(
 
     Raises:
         BuildrootError: the image is missing and may not, or could not, be built or pulled.
+        ContainerUnavailable: the podman service could not be reached (after retries).
     """
     folder = our_image_folder(choice.image, images_dir)
     try:
@@ -66,6 +67,8 @@ def provide_image(
         else:
             backend.ensure_image(choice.image, pull_policy, timeout_s)
         return backend.inspect_image(choice.image)
+    except ContainerUnavailable:
+        raise  # the caller decides (a task refuses, so another host can take it)
     except (ContainerError, ConfigError) as exc:
         raise BuildrootError(
             f"task image {choice.image} ({choice.reason}) is not available: {exc}"

@@ -22,7 +22,7 @@ from adjutant.policy.rules import POLICY_KEY, parse_policy
 
 log = logging.getLogger(__name__)
 
-BuildConfigGetter = Callable[[str], Mapping[str, Any]]
+BuildConfigGetter = Callable[[int | str], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,11 @@ class ImageResolver:
         self.get_build_config = get_build_config
         self.clock = clock
         self.counters = PolicyCounters()
-        self._cache: dict[tuple[str, str, str], tuple[float, ImageChoice]] = {}
+        self._cache: dict[tuple[int | str, str, str], tuple[float, ImageChoice]] = {}
         self._warned_until: dict[str, float] = {}
 
-    def resolve(self, tag: str, arch: str, task_type: str) -> ImageChoice:
-        """The image for a buildroot of ``task_type`` on ``tag`` for ``arch``."""
+    def resolve(self, tag: int | str, arch: str, task_type: str) -> ImageChoice:
+        """The image for a buildroot of ``task_type`` on ``tag`` (name or id) for ``arch``."""
         if not self.enabled:
             return ImageChoice(self.default_image, "image policy disabled: task_image_default")
         now = self.clock()
@@ -77,9 +77,11 @@ class ImageResolver:
         self._cache[key] = (now + self.ttl_s, choice)
         return choice
 
-    def _look_up(self, tag: str, arch: str, task_type: str, now: float) -> ImageChoice:
+    def _look_up(self, tag_ref: int | str, arch: str, task_type: str, now: float) -> ImageChoice:
+        tag = str(tag_ref)
         try:
-            build_config = self.get_build_config(tag)
+            build_config = self.get_build_config(tag_ref)
+            tag = str(build_config.get("name") or tag)  # tasks may name the tag by id
             raw = (build_config.get("extra") or {}).get(POLICY_KEY)
             if raw is None:
                 return ImageChoice(self.default_image, f"tag {tag} has no {POLICY_KEY}")

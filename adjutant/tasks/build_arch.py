@@ -3,8 +3,9 @@
 The handler stays thin: check the parameters, fetch the SRPM, adjust the task weight, pick
 the buildroot arch (``find_arch``) and the image, run a ``KojiBuildroot``, check the packages
 it made, upload them and return kojid's result ``{rpms, srpms, logs, brootid}``. Buildroot
-mechanics live in ``adjutant.buildroot``; which image a tag gets (hub policy) is not decided
-here yet: every buildroot uses ``task_image_default``.
+mechanics live in ``adjutant.buildroot``; the image comes from the tag's image policy,
+resolved by the worker before the task process forks (``choose_image``), and is built or
+pulled here (``adjutant.policy.provision``).
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from adjutant.config import Settings
 from adjutant.container.backend import ContainerBackend
 from adjutant.errors import (
     BuildFailed,
-    BuildrootError,
     ContainerUnavailable,
-    ImageMissing,
     TaskParamError,
 )
+from adjutant.policy.provision import provide_image
+from adjutant.policy.resolver import ImageChoice, ImageResolver
 from adjutant.results import BuildOutputs, check_file_name, collect_outputs, read_srpm
 
 NOARCH_RPMDIFF = "noarch_rpmdiff.json"
@@ -152,8 +153,7 @@ class BuildArchTask(BaseTaskHandler):  # type: ignore[misc]
             preferred_arch=preferred,
         )
         backend = self.make_backend(settings)
-        image = settings.adjutant.task_image_default
-        self.ensure_image(backend, settings, image)
+        image = self.provide_image(backend, settings)
         request = BuildrootRequest(
             task_id=self.id, tag=params.root, arch=br_arch, repo_id=params.repo_id,
             image=image, work_dir=Path(self.workdir),
@@ -185,23 +185,38 @@ class BuildArchTask(BaseTaskHandler):  # type: ignore[misc]
         adjustment = min(MAX_WEIGHT_ADJUSTMENT, average / WEIGHT_SECONDS_PER_UNIT)
         self.session.host.setTaskWeight(self.id, self.weight() + adjustment)
 
-    def ensure_image(self, backend: ContainerBackend, settings: Settings, image: str) -> None:
-        """Have the task image present before any buildroot record exists.
+    def choose_image(self, resolver: ImageResolver) -> None:
+        """Pick the task image by the build tag's policy (called by the worker, pre-fork)."""
+        try:
+            params = parse_params(*self.params[:4], *self.params[4:5])
+        except (TaskParamError, TypeError):
+            return  # the handler reports bad parameters as the task's fault
+        arch = koji.canonArch(params.arch) if params.arch != "noarch" else "noarch"
+        self.image_choice = resolver.resolve(params.root, arch, self.method)
+
+    def provide_image(self, backend: ContainerBackend, settings: Settings) -> str:
+        """Have the chosen image present before any buildroot record exists; its name.
 
         Raises:
             RefuseTask: podman is unreachable; another host can take the task.
-            BuildrootError: the image is missing and cannot be pulled.
+            BuildrootError: the image is missing and may not or cannot be built or pulled;
+                the message names the image and the tag rule (or default) that chose it.
         """
         adjutant = settings.adjutant
+        choice = getattr(self, "image_choice", None) or ImageChoice(
+            adjutant.task_image_default, "task_image_default"
+        )
         try:
-            backend.ensure_image(image, adjutant.image_pull_policy, float(adjutant.pull_timeout))
+            provide_image(
+                backend, choice, pull_policy=adjutant.image_pull_policy,
+                images_dir=adjutant.images_dir, timeout_s=float(adjutant.pull_timeout),
+                attempts=adjutant.podman_retry_attempts,
+                retry_delay_s=float(adjutant.podman_retry_delay),
+            )  # fmt: skip
         except ContainerUnavailable as exc:
             raise RefuseTask(f"the podman service is unavailable: {exc}") from exc
-        except ImageMissing as exc:
-            raise BuildrootError(
-                f"task image {image} is missing on this host: {exc} "
-                "(build it with `adjutant images build` or allow pulling it)"
-            ) from exc
+        self.logger.info("task image %s (%s)", choice.image, choice.reason)
+        return choice.image
 
     def upload_outputs(self, outputs: BuildOutputs, keep_srpm: bool) -> list[str]:
         """Upload the noarch hashes, the RPMs and (kept) the SRPM, in kojid's order; returns

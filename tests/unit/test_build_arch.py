@@ -226,7 +226,8 @@ def test_host_without_a_tag_arch_fails_before_a_buildroot_exists(tmp_path: Path)
 def test_missing_image_fails_before_a_buildroot_exists(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
     harness.backend.images.clear()
-    with pytest.raises(BuildrootError, match=f"task image {IMAGE} is missing"):
+    unavailable = rf"task image {IMAGE} \(task_image_default\) is not available"
+    with pytest.raises(BuildrootError, match=unavailable):
         harness.run()
     assert "host.newBuildRoot" not in harness.hub.methods
 

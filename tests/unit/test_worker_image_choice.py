@@ -1,0 +1,88 @@
+"""The task image is resolved in the worker daemon (where the policy cache lives), per task."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from adjutant.container.fake import FakeBackend
+from adjutant.policy.resolver import ImageChoice, ImageResolver
+from adjutant.tasks.build_arch import BuildArchTask
+from adjutant.worker import AdjutantTaskManager
+
+POLICY = {"rules": [{"tag": "f40-build", "arch": "aarch64", "image": "img-arm"},
+                    {"default": True, "image": "img-default"}]}
+
+
+def _manager(resolver: ImageResolver | None) -> AdjutantTaskManager:
+    session = types.SimpleNamespace(
+        host=types.SimpleNamespace(getID=lambda: 1),
+        getSessionInfo=lambda: {"start_ts": 0.0},
+    )
+    options = types.SimpleNamespace(workdir="/nonexistent")
+    return AdjutantTaskManager(options, session, worker_name="w", backend=FakeBackend(),
+                               resolver=resolver)
+
+
+def _resolver(configs: dict[Any, dict[str, Any]], calls: list[Any]) -> ImageResolver:
+    def get_build_config(tag: Any) -> dict[str, Any]:
+        calls.append(tag)
+        return configs[tag]
+
+    return ImageResolver(default_image="img-fallback", enabled=True, ttl_s=60,
+                         get_build_config=get_build_config)
+
+
+def _build_arch(tag: object, arch: str) -> BuildArchTask:
+    params = ["cli-build/x/foo-1-1.src.rpm", tag, arch, True, {"repo_id": 5}]
+    return BuildArchTask(7, "buildArch", params, None, types.SimpleNamespace(workdir="/tmp"))
+
+
+def test_build_arch_gets_the_rule_for_its_tag_and_canonical_arch() -> None:
+    calls: list[Any] = []
+    manager = _manager(_resolver({"f40-build": {"name": "f40-build", "extra": {
+        "adjutant_image_policy": POLICY}}}, calls))
+    task = _build_arch("f40-build", "aarch64")
+    manager.choose_image(task)
+    assert task.image_choice.image == "img-arm"
+    assert "f40-build" in task.image_choice.reason
+
+
+def test_a_tag_given_by_id_matches_rules_by_its_name() -> None:
+    calls: list[Any] = []
+    manager = _manager(_resolver({12: {"name": "f40-build", "extra": {
+        "adjutant_image_policy": POLICY}}}, calls))
+    task = _build_arch(12, "aarch64")
+    manager.choose_image(task)
+    assert task.image_choice.image == "img-arm"
+    assert calls == [12]
+
+
+def test_choices_are_cached_in_the_daemon_across_tasks() -> None:
+    calls: list[Any] = []
+    manager = _manager(_resolver({"t": {"name": "t", "extra": {
+        "adjutant_image_policy": POLICY}}}, calls))
+    for _ in range(3):
+        task = _build_arch("t", "x86_64")
+        manager.choose_image(task)
+        assert task.image_choice.image == "img-default"
+    assert calls == ["t"]
+    assert manager.resolver is not None and manager.resolver.counters.hits == 2
+
+
+def test_tasks_without_images_and_workers_without_a_resolver_are_left_alone() -> None:
+    manager = _manager(None)
+    task = _build_arch("t", "x86_64")
+    manager.choose_image(task)
+    assert not hasattr(task, "image_choice")
+    plain = types.SimpleNamespace()
+    _manager(_resolver({}, [])).choose_image(plain)  # no choose_image: nothing to do
+    assert vars(plain) == {}
+
+
+def test_bad_parameters_leave_the_fault_to_the_handler() -> None:
+    calls: list[Any] = []
+    manager = _manager(_resolver({}, calls))
+    task = BuildArchTask(7, "buildArch", ["x"], None, types.SimpleNamespace(workdir="/tmp"))
+    manager.choose_image(task)
+    assert calls == [] and not isinstance(getattr(task, "image_choice", None), ImageChoice)
