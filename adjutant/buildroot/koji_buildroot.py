@@ -102,6 +102,7 @@ class BuildrootRequest:
     image: str
     work_dir: Path  # the task's work dir; logs/ and result/ are made in it
     install_group: str = "build"  # "srpm-build" for SRPM tasks
+    image_reason: str = ""  # why this image: the tag's policy rule or the default
 
 
 class KojiBuildroot:
@@ -335,7 +336,7 @@ class KojiBuildroot:
         self.baseline = steps.rpmdb()
         image = self.backend.inspect_image(self.request.image)
         (self.log_dir / IMAGE_LOG).write_text(
-            render_image_log(self.request.image, image, self.baseline)
+            render_image_log(self.request.image, image, self.baseline, self.request.image_reason)
         )
         steps.install_text(self._repo.dnf_conf, DNF_CONF_PATH)
         steps.install_text(render_macros(self._build.macros), MACROS_FILE)

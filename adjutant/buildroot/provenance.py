@@ -17,8 +17,13 @@ from adjutant.container.backend import ImageInfo
 IMAGE_LOG = "image.log"
 
 
-def render_image_log(reference: str, image: ImageInfo, manifest: Sequence[InstalledPackage]) -> str:
+def render_image_log(
+    reference: str, image: ImageInfo, manifest: Sequence[InstalledPackage], chosen_by: str = ""
+) -> str:
     """The text of ``image.log`` for a buildroot started from ``reference``.
+
+    ``chosen_by`` says why this image (the tag's policy rule, or the configured default), so a
+    build can be reproduced with the same image.
 
     ``manifest`` is the image's rpmdb listing taken before the koji repo was used; it is
     written in ``installed_pkgs.log`` form, sorted by NEVRA so two logs diff cleanly.
@@ -27,6 +32,7 @@ def render_image_log(reference: str, image: ImageInfo, manifest: Sequence[Instal
         "# The container image this buildroot started from. Its packages below are not in",
         "# the hub's buildroot listing, which holds only packages from koji repos.",
         f"image: {reference}",
+        f"chosen by: {_one_line(chosen_by) or '(not recorded)'}",
         f"id: {image.id}",
         f"digest: {image.digest or '(none: a locally built image)'}",
         f"tags: {', '.join(image.tags) if image.tags else '(none)'}",

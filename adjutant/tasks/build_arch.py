@@ -153,10 +153,10 @@ class BuildArchTask(BaseTaskHandler):  # type: ignore[misc]
             preferred_arch=preferred,
         )
         backend = self.make_backend(settings)
-        image = self.provide_image(backend, settings)
+        choice = self.provide_image(backend, settings)
         request = BuildrootRequest(
             task_id=self.id, tag=params.root, arch=br_arch, repo_id=params.repo_id,
-            image=image, work_dir=Path(self.workdir),
+            image=choice.image, work_dir=Path(self.workdir), image_reason=choice.reason,
         )  # fmt: skip
         with KojiBuildroot(self.session, backend, settings, request) as buildroot:
             result_dir = buildroot.build(srpm, params.arch)
@@ -194,8 +194,8 @@ class BuildArchTask(BaseTaskHandler):  # type: ignore[misc]
         arch = koji.canonArch(params.arch) if params.arch != "noarch" else "noarch"
         self.image_choice = resolver.resolve(params.root, arch, self.method)
 
-    def provide_image(self, backend: ContainerBackend, settings: Settings) -> str:
-        """Have the chosen image present before any buildroot record exists; its name.
+    def provide_image(self, backend: ContainerBackend, settings: Settings) -> ImageChoice:
+        """Have the chosen image present before any buildroot record exists; the choice.
 
         Raises:
             RefuseTask: podman is unreachable; another host can take the task.
@@ -216,7 +216,8 @@ class BuildArchTask(BaseTaskHandler):  # type: ignore[misc]
         except ContainerUnavailable as exc:
             raise RefuseTask(f"the podman service is unavailable: {exc}") from exc
         self.logger.info("task image %s (%s)", choice.image, choice.reason)
-        return choice.image
+        choice_made: ImageChoice = choice
+        return choice_made
 
     def upload_outputs(self, outputs: BuildOutputs, keep_srpm: bool) -> list[str]:
         """Upload the noarch hashes, the RPMs and (kept) the SRPM, in kojid's order; returns

@@ -7,14 +7,19 @@ exactly what the buildroot listing and the RPM must be.
 
 from __future__ import annotations
 
+import json
 import subprocess
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import koji
 import pytest
 
 from adjutant.container.podman import PodmanBackend
+from adjutant.devhub import tags
+from adjutant.devhub.app import DevHub
 from tests.scenarios import worker_builds
 from tests.scenarios.worker_builds import WorkerSite
 from tests.support import devhub_site
@@ -24,11 +29,21 @@ from tests.support.worker_process import kojid_conf, running_worker
 pytestmark = pytest.mark.integration
 
 STOP_GRACE_S = 3
+POLICY_TTL_S = 8
+# A second name for the task image: what a policy rule picks for "another image".
+ALT_IMAGE = "localhost/adjutant-test/policy-alt:1"
+
+
+@dataclass
+class DevhubSite(WorkerSite):
+    """The worker site, plus direct admin access to devhub (to make tags and repos)."""
+
+    hub_admin: DevHub | None = None
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str,
-         worker_label: str) -> Iterator[WorkerSite]:
+         worker_label: str) -> Iterator[DevhubSite]:
     base = tmp_path_factory.mktemp("worker-devhub")
     hub = DevHubProcess(base / "devhub")
     devhub_site.seed_site(hub.admin, base / "seed")
@@ -44,15 +59,18 @@ def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: 
          "retry_interval": "2", "max_retries": "10"},
         {"worker_name": worker_label, "podman_url": podman_url,
          "task_image_default": task_image, "repo_access": "mount",
-         "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "5"},
+         "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "5",
+         "policy_enabled": "true", "policy_cache_ttl": str(POLICY_TTL_S),
+         "image_pull_policy": "never"},
     )  # fmt: skip
     admin = koji.ClientSession(hub.server, {"serverca": str(hub.serverca)})
     admin.ssl_login(cert=str(hub.admin_cert), serverca=str(hub.serverca))
     try:
         with running_worker(conf, base / "worker.log"):
-            yield WorkerSite(admin, devhub_site.BUILD_TAG, repo_id, workdir, worker_label,
+            yield DevhubSite(admin, devhub_site.BUILD_TAG, repo_id, workdir, worker_label,
                              PodmanBackend(podman_url, retry_attempts=2, retry_delay_s=0.5),
-                             base, STOP_GRACE_S)
+                             base, STOP_GRACE_S, worker_log=base / "worker.log",
+                             hub_admin=hub.admin)
     finally:
         hub.close()
 
@@ -94,3 +112,101 @@ def test_cancel_during_build_removes_the_container_within_stop_grace(site: Worke
 
 def test_two_tasks_run_at_once_in_separate_containers(site: WorkerSite) -> None:
     worker_builds.two_tasks_run_at_once(site)
+
+
+# --- image policy (tag extra adjutant_image_policy) -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def alt_image(task_image: str) -> Iterator[str]:
+    subprocess.run(["podman", "tag", task_image, ALT_IMAGE], check=True, capture_output=True)
+    yield ALT_IMAGE
+    subprocess.run(["podman", "rmi", ALT_IMAGE], check=False, capture_output=True)
+
+
+def _policy_tag(site: DevhubSite, name: str, policy: object) -> int:
+    """A build tag inheriting the site's, with this policy; returns its repo id."""
+    hub = site.hub_admin
+    assert hub is not None
+    with hub.admin_call() as call:
+        tags.create_tag(call.db, name, None, {"adjutant_image_policy": policy},
+                        [devhub_site.BUILD_TAG])
+    return devhub_site.make_repo(hub, name)
+
+
+def _set_policy(site: DevhubSite, tag: str, policy: object) -> None:
+    assert site.hub_admin is not None
+    with site.hub_admin.admin_call() as call:
+        tags.edit_tag2(call, tag, extra={"adjutant_image_policy": policy})
+
+
+def _image_of(site: WorkerSite, task_id: int) -> tuple[str, str]:
+    """The image a task's buildroot ran and why, from its uploaded image.log."""
+    text = site.admin.downloadTaskOutput(task_id, "image.log").decode()
+    fields = dict(line.split(": ", 1) for line in text.splitlines()[:6] if ": " in line)
+    return fields["image"], fields["chosen by"]
+
+
+def test_two_tags_with_different_policies_build_at_once_with_different_images(
+    site: DevhubSite, task_image: str, alt_image: str
+) -> None:
+    repo_a = _policy_tag(site, "adj-pol-a", {"rules": [{"default": True, "image": task_image}]})
+    repo_b = _policy_tag(site, "adj-pol-b", json.dumps(  # a JSON string works too
+        {"rules": [{"tag": "adj-pol-b", "arch": "x86_64", "image": alt_image},
+                   {"default": True, "image": task_image}]}))
+    first = site.submit("adjutant-pol-a", "sleep 3", tag="adj-pol-a", repo_id=repo_a)
+    second = site.submit("adjutant-pol-b", "sleep 3", tag="adj-pol-b", repo_id=repo_b)
+    for task_id in (first, second):
+        assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
+            worker_builds.fault_of(site.admin, task_id)
+    assert _image_of(site, first)[0] == task_image
+    image, reason = _image_of(site, second)
+    assert image == alt_image and "adj-pol-b" in reason and "arch=x86_64" in reason
+
+
+def test_an_edited_policy_takes_effect_after_the_cache_ttl(
+    site: DevhubSite, task_image: str, alt_image: str
+) -> None:
+    repo = _policy_tag(site, "adj-pol-ttl", {"rules": [{"default": True, "image": task_image}]})
+    first = site.submit("adjutant-ttl-1", tag="adj-pol-ttl", repo_id=repo)
+    site.wait(first, {koji.TASK_STATES["OPEN"], *worker_builds.FINISHED})
+    resolved_at = time.monotonic()
+    _set_policy(site, "adj-pol-ttl", {"rules": [{"default": True, "image": alt_image}]})
+    cached = site.submit("adjutant-ttl-2", tag="adj-pol-ttl", repo_id=repo)
+    site.wait(cached, {koji.TASK_STATES["OPEN"], *worker_builds.FINISHED})
+    assert time.monotonic() - resolved_at < POLICY_TTL_S, "too slow to observe the cache"
+    time.sleep(max(0.0, POLICY_TTL_S + 1 - (time.monotonic() - resolved_at)))
+    fresh = site.submit("adjutant-ttl-3", tag="adj-pol-ttl", repo_id=repo)
+    for task_id in (first, cached, fresh):
+        assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"]
+    assert [_image_of(site, t)[0] for t in (first, cached, fresh)] == [
+        task_image, task_image, alt_image]
+
+
+def test_a_malformed_policy_falls_back_warns_once_and_builds(
+    site: DevhubSite, task_image: str
+) -> None:
+    repo = _policy_tag(site, "adj-pol-bad", '{"rules": [ not json')
+    tasks_ = [site.submit(f"adjutant-bad-{n}", tag="adj-pol-bad", repo_id=repo) for n in (1, 2)]
+    for task_id in tasks_:
+        assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"]
+        image, reason = _image_of(site, task_id)
+        assert image == task_image and "fallback" in reason
+    assert site.worker_log is not None
+    warnings = [line for line in site.worker_log.read_text().splitlines()
+                if "WARNING" in line and "image policy" in line and "adj-pol-bad" in line]
+    assert len(warnings) == 1, warnings
+
+
+def test_a_missing_image_with_pull_policy_never_names_tag_rule_and_image(
+    site: DevhubSite,
+) -> None:
+    missing = "localhost/adjutant-test/not-built:1"
+    repo = _policy_tag(site, "adj-pol-missing",
+                       {"rules": [{"tag": "adj-pol-missing", "image": missing}]})
+    task_id = site.submit("adjutant-no-image", tag="adj-pol-missing", repo_id=repo)
+    assert site.wait(task_id)["state"] == koji.TASK_STATES["FAILED"]
+    fault = str(worker_builds.fault_of(site.admin, task_id))
+    assert missing in fault and "adj-pol-missing" in fault and "rule" in fault
+    assert site.admin.listBuildroots(taskID=task_id) == []  # failed before any buildroot
+    site.assert_clean(task_id)

@@ -32,15 +32,18 @@ class WorkerSite:
     backend: PodmanBackend
     scratch: Path
     stop_grace_s: int
+    worker_log: Path | None = None
 
-    def submit(self, name: str, build_script: str = "true", build_requires: str = "") -> int:
-        """Upload an SRPM of a one-file package and create its buildArch task."""
+    def submit(self, name: str, build_script: str = "true", build_requires: str = "",
+               tag: str | None = None, repo_id: int | None = None) -> int:
+        """Upload an SRPM of a one-file package and create its buildArch task (on the
+        site's build tag and repo unless given)."""
         spec = simple_spec(name, build_script=build_script, build_requires=build_requires)
         srpm = build_srpm(spec, self.scratch / f"{name}-{time.time_ns()}")
         upload = f"cli-build/adjutant-{time.time_ns()}"
         self.admin.uploadWrapper(str(srpm), upload)
-        params = [f"{upload}/{srpm.name}", self.build_tag, "x86_64", True,
-                  {"repo_id": self.repo_id}]
+        params = [f"{upload}/{srpm.name}", tag or self.build_tag, "x86_64", True,
+                  {"repo_id": repo_id or self.repo_id}]
         return int(self.admin.makeTask("buildArch", params, arch="x86_64"))
 
     def wait(self, task_id: int, states: set[int] = FINISHED) -> dict[str, Any]:

@@ -45,3 +45,9 @@ def test_locally_built_images_without_digest_or_tags_say_so() -> None:
     assert "digest: (none: a locally built image)" in lines
     assert "tags: (none)" in lines
     assert lines[-1] == "packages (0):"
+
+
+def test_the_log_says_why_this_image_was_chosen() -> None:
+    text = render_image_log("img", IMAGE, (), "tag f40-build rule 1 (tag=f40-build)")
+    assert "chosen by: tag f40-build rule 1 (tag=f40-build)" in text.splitlines()
+    assert "chosen by: (not recorded)" in render_image_log("img", IMAGE, ()).splitlines()
