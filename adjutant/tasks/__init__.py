@@ -2,8 +2,9 @@
 
 koji's own default tasks (shutdown, restart, restartVerify, restartHosts, dependantTask,
 sleep, waittest, fork, subtask, someMethod, default, waitrepo), the same set kojid registers;
-``buildArch`` (build_arch.BuildArchTask: one SRPM for one arch in a container buildroot); and
-the methods adjutant refuses (unsupported). Other build and repo handlers join as they are written.
+``buildArch`` (build_arch.BuildArchTask: one SRPM for one arch in a container buildroot);
+``newRepo`` and ``createrepo`` (new_repo, createrepo: repos made on the worker, as kojid does);
+and the methods adjutant refuses (unsupported). Other handlers join as they are written.
 """
 
 from koji.tasks import (
@@ -22,6 +23,8 @@ from koji.tasks import (
 )
 
 from adjutant.tasks.build_arch import BuildArchTask
+from adjutant.tasks.createrepo import CreaterepoTask
+from adjutant.tasks.new_repo import NewRepoTask
 from adjutant.tasks.unsupported import UnsupportedTask
 
 HANDLERS = (
@@ -39,4 +42,6 @@ HANDLERS = (
     WaitrepoTask,
     UnsupportedTask,
     BuildArchTask,
+    NewRepoTask,
+    CreaterepoTask,
 )

@@ -33,6 +33,15 @@ def test_built_image_carries_the_contract_labels_and_digest(
     assert labels[images.LABEL_SOURCE_DIGEST] == images.source_digest(folder)
 
 
+def test_dnf_local_plugin_is_off_as_in_mock_roots(task_image: str) -> None:
+    conf = subprocess.run(
+        ["podman", "run", "--rm", "--network", "none", task_image,
+         "cat", "/etc/dnf/plugins/local.conf"],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    assert "enabled = false" in conf.splitlines()
+
+
 def test_task_image_meets_the_contract_when_run(
     podman_backend: PodmanBackend, task_image: str, worker_label: str
 ) -> None:

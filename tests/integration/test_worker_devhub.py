@@ -24,6 +24,7 @@ from tests.scenarios import worker_builds
 from tests.scenarios.worker_builds import WorkerSite
 from tests.support import devhub_site
 from tests.support.devhub_process import DevHubProcess
+from tests.support.srpms import build_rpm, simple_spec
 from tests.support.worker_process import kojid_conf, running_worker
 
 pytestmark = pytest.mark.integration
@@ -210,3 +211,32 @@ def test_a_missing_image_with_pull_policy_never_names_tag_rule_and_image(
     assert missing in fault and "adj-pol-missing" in fault and "rule" in fault
     assert site.admin.listBuildroots(taskID=task_id) == []  # failed before any buildroot
     site.assert_clean(task_id)
+
+
+# --- repos: regen-repo -> newRepo/createrepo on the worker -------------------------------
+
+
+def test_regen_repo_makes_a_repo_buildroots_install_the_new_package_from(
+    site: DevhubSite, tmp_path: Path
+) -> None:
+    assert site.hub_admin is not None
+    fresh = build_rpm(simple_spec("adjutant-fresh"), tmp_path / "fresh")
+    devhub_site.import_into(site.hub_admin, devhub_site.BASE_TAG, [fresh])
+    before = site.admin.getRepo(devhub_site.BUILD_TAG)["id"]
+    request = site.admin.repo.request(devhub_site.BUILD_TAG, force=True)["request"]
+    deadline = time.monotonic() + 120
+    while (repo := site.admin.repo.checkRequest(request["id"])["repo"]) is None:
+        assert time.monotonic() < deadline, site.admin.repo.checkRequest(request["id"])
+        time.sleep(1)
+    assert repo["id"] != before and repo["state"] == koji.REPO_READY
+    new_repo_task = site.admin.getTaskInfo(repo["task_id"])
+    assert new_repo_task["method"] == "newRepo"
+    assert new_repo_task["state"] == koji.TASK_STATES["CLOSED"]
+    [child] = site.admin.getTaskChildren(repo["task_id"])
+    assert (child["method"], child["label"]) == ("createrepo", "x86_64")
+    assert "createrepo.log" in site.admin.listTaskOutput(child["id"])
+    assert site.admin.getTaskResult(repo["task_id"]) == [repo["id"], repo["create_event"]]
+    worker_builds.build_succeeds(
+        site, "adjutant-needs-fresh", build_requires="adjutant-fresh",
+        build_script="test -f /usr/share/adjutant-fresh/marker", repo_id=repo["id"],
+    )

@@ -79,9 +79,10 @@ def fault_of(admin: koji.ClientSession, task_id: int) -> koji.GenericError:
     return caught.value
 
 
-def build_succeeds(site: WorkerSite, name: str, **spec: str) -> dict[str, Any]:
+def build_succeeds(site: WorkerSite, name: str, *, repo_id: int | None = None,
+                   tag: str | None = None, **spec: str) -> dict[str, Any]:
     """A buildArch task closes with kojid's result shape; returns the result."""
-    task_id = site.submit(name, **spec)
+    task_id = site.submit(name, tag=tag, repo_id=repo_id, **spec)
     info = site.wait(task_id)
     assert info["state"] == koji.TASK_STATES["CLOSED"], fault_of(site.admin, task_id)
     result: dict[str, Any] = site.admin.getTaskResult(task_id)
@@ -95,7 +96,8 @@ def build_succeeds(site: WorkerSite, name: str, **spec: str) -> dict[str, Any]:
     outputs = site.admin.listTaskOutput(task_id)
     assert all(Path(p).name in outputs for p in result["rpms"] + result["srpms"])
     buildroot = site.admin.getBuildroot(result["brootid"])
-    assert buildroot["task_id"] == task_id and buildroot["repo_id"] == site.repo_id
+    assert buildroot["task_id"] == task_id
+    assert buildroot["repo_id"] == (repo_id or site.repo_id)
     assert buildroot["state"] == koji.BR_STATES["EXPIRED"]
     assert site.admin.getBuildrootListing(result["brootid"])  # the build group, at least
     site.assert_clean(task_id)

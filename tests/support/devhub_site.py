@@ -59,18 +59,24 @@ def seed_site(hub: DevHub, scratch: Path) -> None:
         tags.create_target(call.db, TARGET, BUILD_TAG, DEST_TAG)
         for group in ("build", "srpm-build"):
             tags.add_group(call.db, BUILD_TAG, group, ["adjutant-test-macros"])
+    import_into(hub, BASE_TAG, rpms)
+
+
+def import_into(hub: DevHub, tag: str, rpms: list[Path]) -> None:
+    """Import binary rpms (their builds made from SOURCERPM) and tag the builds."""
     staging = f"seed/{uuid.uuid4().hex}"
     (hub.topdir / "work" / staging).mkdir(parents=True)
     for rpm in rpms:
         (hub.topdir / "work" / staging / rpm.name).write_bytes(rpm.read_bytes())
     with hub.admin_call() as call:
+        tag_row = tags.find_tag(call.db, tag, strict=True)
+        assert tag_row is not None
         for rpm in rpms:
             info = rpm_import.import_rpm_creating_build(call, staging, rpm.name)
             build = builds.find_build(call.db, info["build_id"], strict=True)
             assert build is not None
-            tags.add_package(call.db, BASE_TAG, build["name"], call.session.user_id)
-            builds.tag_build(call.db, tags.find_tag(call.db, BASE_TAG, strict=True)["id"],
-                             build["id"])
+            tags.add_package(call.db, tag, build["name"], call.session.user_id)
+            builds.tag_build(call.db, tag_row["id"], build["id"])
 
 
 def make_repo(hub: DevHub, tag: str = BUILD_TAG) -> int:
