@@ -135,8 +135,10 @@ def _serve(hub: DevHub, args: argparse.Namespace) -> int:
     return 0
 
 
-def _import(hub: DevHub, tag_name: str, files: list[Path]) -> list[str]:
-    """Copy the files into work/, import SRPMs first, then tag every build they belong to."""
+def import_files(hub: DevHub, tag_name: str, files: list[Path]) -> list[str]:
+    """Copy the files into work/, import SRPMs first (a binary rpm without its SRPM gets an
+    empty build made from its SOURCERPM), add the packages to the tag's list and tag every
+    build; returns one "file -> NVR" line per file. The staging dir is always removed."""
     staging = f"cli-import/{uuid.uuid4().hex}"
     workdir = hub.topdir / "work" / staging
     workdir.mkdir(parents=True)
@@ -189,7 +191,7 @@ def _admin(hub: DevHub, action: str, args: argparse.Namespace) -> int:
         print(_client_config(hub, args), end="")
         return 0
     if action == "import":
-        for line in _import(hub, args.tag, args.rpms):
+        for line in import_files(hub, args.tag, args.rpms):
             print(line)
         return 0
     with hub.admin_call() as call:

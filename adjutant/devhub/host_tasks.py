@@ -17,6 +17,7 @@ from adjutant.devhub.rpc import API, Call
 from adjutant.devhub.tasks import (
     FINISHED,
     ST,
+    check_task_opts,
     make_task,
     set_state,
     task_info,
@@ -120,12 +121,7 @@ def subtask(call: Call, method: str, arglist: list[Any], parent: int, **opts: An
     """Create a child task; a child with the same label is returned instead of a new one."""
     host = require_host(call)
     assert_task_host(call.db, parent, host["id"])
-    if "owner" in opts:
-        raise koji.ActionNotAllowed("owner option not allowed for subtasks")
-    allowed = {"label", "arch", "priority", "channel", "assign", "kwargs"}
-    unknown = set(opts) - allowed
-    if unknown:
-        raise koji.ParameterError(f"unexpected subtask options: {sorted(unknown)}")
+    check_task_opts(opts, {"label", "arch", "priority", "channel", "assign", "kwargs"}, "subtask")
     kwargs = opts.pop("kwargs", None)
     if kwargs:
         arglist = koji.encode_args(*arglist, **kwargs)

@@ -91,6 +91,15 @@ def make_task(
     )
 
 
+def check_task_opts(opts: dict[str, Any], allowed: set[str], what: str) -> None:
+    """Refuse `owner` (the hub sets it) and any option the hub call does not take."""
+    if "owner" in opts:
+        raise koji.ActionNotAllowed(f"owner option not allowed for {what}")
+    unknown = set(opts) - allowed
+    if unknown:
+        raise koji.ParameterError(f"unexpected {what} options: {sorted(unknown)}")
+
+
 def task_row(db: Cursor, task_id: int, strict: bool = True) -> Row | None:
     row = db.one("SELECT * FROM tasks WHERE id = ?", (int(task_id),))
     if row is None and strict:
@@ -311,12 +320,7 @@ def make_task_call(call: Call, method: str, arglist: list[Any], **opts: Any) -> 
     session = require_login(call)
     if not has_perm(call, "admin"):
         raise koji.ActionNotAllowed("admin permission required")
-    if "owner" in opts:
-        raise koji.ActionNotAllowed("The owner option is not allowed here")
-    allowed = {"arch", "channel", "priority", "assign", "parent", "label"}
-    unknown = set(opts) - allowed
-    if unknown:
-        raise koji.ParameterError(f"unexpected task options: {sorted(unknown)}")
+    check_task_opts(opts, {"arch", "channel", "priority", "assign", "parent", "label"}, "makeTask")
     return make_task(call.db, method, list(arglist), owner=session.user_id, **opts)
 
 

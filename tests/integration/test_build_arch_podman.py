@@ -19,6 +19,7 @@ from adjutant.config import AdjutantSettings, KojidSettings, RepoAccess, Setting
 from adjutant.container.backend import LABEL_WORKER
 from adjutant.container.podman import PodmanBackend
 from adjutant.tasks.build_arch import BuildArchTask
+from tests.support.devhub_site import DIST, MACROS_SPEC
 from tests.support.fake_hub import FakeHub
 from tests.support.srpms import build_rpm, build_srpm, simple_spec
 
@@ -28,25 +29,6 @@ TASK_ID = 2002468
 REPO_ID = 31
 TAG_ID = 17
 TAG_NAME = "adj-build"
-DIST = ".adj9"
-MACROS_SPEC = f"""\
-Name: adjutant-test-macros
-Version: 1
-Release: 1
-Summary: sets %dist, as a distribution's release package does
-License: MIT
-BuildArch: noarch
-
-%description
-Sets %dist for builds in the test tag.
-
-%install
-mkdir -p %{{buildroot}}/etc/rpm
-echo '%%dist {DIST}' > %{{buildroot}}/etc/rpm/macros.adjutant-dist
-
-%files
-/etc/rpm/macros.adjutant-dist
-"""
 COMPS = """\
 <?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE comps PUBLIC "-//Red Hat, Inc.//DTD Comps info//EN" "comps.dtd">

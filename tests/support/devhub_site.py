@@ -10,12 +10,12 @@ the hub in-process as the registered host.
 from __future__ import annotations
 
 import subprocess
-import uuid
 from pathlib import Path
 
 import koji
 
-from adjutant.devhub import builds, hosts, rpm_import, tags
+from adjutant.devhub import hosts, tags
+from adjutant.devhub.admin_cli import import_files
 from adjutant.devhub.app import DevHub
 from tests.support.devhub import HubHarness
 from tests.support.srpms import build_rpm, simple_spec
@@ -63,20 +63,8 @@ def seed_site(hub: DevHub, scratch: Path) -> None:
 
 
 def import_into(hub: DevHub, tag: str, rpms: list[Path]) -> None:
-    """Import binary rpms (their builds made from SOURCERPM) and tag the builds."""
-    staging = f"seed/{uuid.uuid4().hex}"
-    (hub.topdir / "work" / staging).mkdir(parents=True)
-    for rpm in rpms:
-        (hub.topdir / "work" / staging / rpm.name).write_bytes(rpm.read_bytes())
-    with hub.admin_call() as call:
-        tag_row = tags.find_tag(call.db, tag, strict=True)
-        assert tag_row is not None
-        for rpm in rpms:
-            info = rpm_import.import_rpm_creating_build(call, staging, rpm.name)
-            build = builds.find_build(call.db, info["build_id"], strict=True)
-            assert build is not None
-            tags.add_package(call.db, tag, build["name"], call.session.user_id)
-            builds.tag_build(call.db, tag_row["id"], build["id"])
+    """Import rpms into the tag as `adjutant devhub import` does."""
+    import_files(hub, tag, rpms)
 
 
 def make_repo(hub: DevHub, tag: str = BUILD_TAG) -> int:
