@@ -15,24 +15,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import koji
 import koji.rpmdiff
 import requests
-from koji.tasks import BaseTaskHandler, RefuseTask
 
 from adjutant.buildroot.koji_buildroot import BuildrootRequest, KojiBuildroot
 from adjutant.config import Settings
-from adjutant.container.backend import ContainerBackend
 from adjutant.errors import (
     BuildFailed,
-    ContainerUnavailable,
     TaskParamError,
 )
-from adjutant.policy.provision import provide_image
-from adjutant.policy.resolver import ImageChoice, ImageResolver
 from adjutant.results import BuildOutputs, check_file_name, collect_outputs, read_srpm
+from adjutant.tasks.container_task import ContainerTask
 
 NOARCH_RPMDIFF = "noarch_rpmdiff.json"
 BASE_WEIGHT = 1.5
@@ -95,42 +90,18 @@ def parse_params(
     return BuildArchParams(pkg, root, arch, bool(keep_srpm), repo_id)
 
 
-class BuildArchTask(BaseTaskHandler):  # type: ignore[misc]
+class BuildArchTask(ContainerTask):
     """Builds one SRPM for one arch; the result is what kojid's BuildArchTask returns."""
 
     Methods = ["buildArch"]
     _taskWeight = BASE_WEIGHT
 
-    def checkHost(self, hostdata: Mapping[str, Any]) -> bool:  # noqa: N802 (koji's hook)
-        """kojid's checkHostArch: the build tag's arches must meet the host's."""
-        tag = self.params[1]
-        if isinstance(tag, dict):
-            tag = tag.get("id") or tag.get("name")
-        config = self.session.getBuildConfig(tag)
-        if config and config["arches"]:
-            tag_arches = {koji.canonArch(a) for a in config["arches"].split()}
-            host_arches = set(hostdata["arches"].split())
-            if not tag_arches & host_arches:
-                self.logger.info(
-                    "task %s (%s): tag arches (%s) and host arches (%s) are disjoint",
-                    self.id, self.method, ", ".join(sorted(tag_arches)),
-                    ", ".join(sorted(host_arches)),
-                )  # fmt: skip
-                return False
-        # A tag without arches fails later, with a message, rather than being refused here.
-        return True
-
-    def make_backend(self, settings: Settings) -> ContainerBackend:
-        """The task's container backend, made in the task process (koji forks per task)."""
-        from adjutant.container.podman import PodmanBackend
-
-        adjutant = settings.adjutant
-        return PodmanBackend(
-            adjutant.podman_url,
-            retry_attempts=adjutant.podman_retry_attempts,
-            retry_delay_s=adjutant.podman_retry_delay,
-            api_timeout_s=adjutant.podman_api_timeout,
-        )
+    def image_key(self) -> tuple[int | str, str] | None:
+        try:
+            params = parse_params(*self.params[:4], *self.params[4:5])
+        except (TaskParamError, TypeError):
+            return None  # the handler reports bad parameters as the task's fault
+        return params.root, params.arch
 
     def handler(
         self, pkg: object, root: object, arch: object, keep_srpm: object, opts: object = None
@@ -184,40 +155,6 @@ class BuildArchTask(BaseTaskHandler):  # type: ignore[misc]
             return
         adjustment = min(MAX_WEIGHT_ADJUSTMENT, average / WEIGHT_SECONDS_PER_UNIT)
         self.session.host.setTaskWeight(self.id, self.weight() + adjustment)
-
-    def choose_image(self, resolver: ImageResolver) -> None:
-        """Pick the task image by the build tag's policy (called by the worker, pre-fork)."""
-        try:
-            params = parse_params(*self.params[:4], *self.params[4:5])
-        except (TaskParamError, TypeError):
-            return  # the handler reports bad parameters as the task's fault
-        arch = koji.canonArch(params.arch) if params.arch != "noarch" else "noarch"
-        self.image_choice = resolver.resolve(params.root, arch, self.method)
-
-    def provide_image(self, backend: ContainerBackend, settings: Settings) -> ImageChoice:
-        """Have the chosen image present before any buildroot record exists; the choice.
-
-        Raises:
-            RefuseTask: podman is unreachable; another host can take the task.
-            BuildrootError: the image is missing and may not or cannot be built or pulled;
-                the message names the image and the tag rule (or default) that chose it.
-        """
-        adjutant = settings.adjutant
-        choice = getattr(self, "image_choice", None) or ImageChoice(
-            adjutant.task_image_default, "task_image_default"
-        )
-        try:
-            provide_image(
-                backend, choice, pull_policy=adjutant.image_pull_policy,
-                images_dir=adjutant.images_dir, timeout_s=float(adjutant.pull_timeout),
-                attempts=adjutant.podman_retry_attempts,
-                retry_delay_s=float(adjutant.podman_retry_delay),
-            )  # fmt: skip
-        except ContainerUnavailable as exc:
-            raise RefuseTask(f"the podman service is unavailable: {exc}") from exc
-        self.logger.info("task image %s (%s)", choice.image, choice.reason)
-        choice_made: ImageChoice = choice
-        return choice_made
 
     def upload_outputs(self, outputs: BuildOutputs, keep_srpm: bool) -> list[str]:
         """Upload the noarch hashes, the RPMs and (kept) the SRPM, in kojid's order; returns
