@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -41,7 +41,7 @@ from adjutant.buildroot.container_steps import (
     buildroot_spec,
     note,
 )
-from adjutant.buildroot.koji_rebuild import RebuildOptions, rebuild_srpm
+from adjutant.buildroot.koji_rebuild import RebuildOptions, rebuild_srpm, regenerate_srpm
 from adjutant.buildroot.macros import MACROS_FILE, render_macros
 from adjutant.buildroot.network_policy import build_network
 from adjutant.buildroot.packages import (
@@ -184,9 +184,29 @@ class KojiBuildroot:
             BuildFailed: the SRPM could not be unpacked, or rpmbuild failed or ran past
                 rpmbuild_timeout (see build.log).
         """
+        target = target_arch_for(arch)
+        return self._run_build(f"build of {srpm.name} for {target}",
+                               lambda options: rebuild_srpm(self._ready(), options, srpm, target))
+
+    def build_srpm(self, srpm: Path) -> Path:
+        """kojid's rebuildSRPM: regenerate ``srpm`` here (``rpmbuild -bs``, so this
+        buildroot's macros apply); returns the result dir holding the new SRPM.
+
+        Raises:
+            BuildFailed: unpacking or rpmbuild -bs failed (see build.log).
+            BuildrootError: the container failed.
+        """
+        return self._run_build(f"srpm rebuild of {srpm.name}",
+                               lambda options: regenerate_srpm(self._ready(), options, srpm))
+
+    def _ready(self) -> ContainerSteps:
+        assert self._steps is not None
+        return self._steps
+
+    def _run_build(self, what: str, work: Callable[[RebuildOptions], None]) -> Path:
+        """BUILDING, the work, the package list update (also after a failure), as kojid."""
         if self.state != INIT or self.id is None or self._steps is None or self._repo is None:
             raise BuildrootError(f"buildroot {self.name or '?'} is not ready to build")
-        target = target_arch_for(arch)
         options = RebuildOptions(
             build_user=self.settings.adjutant.build_user,
             rpmbuild_timeout_s=float(self.settings.kojid.rpmbuild_timeout),
@@ -195,16 +215,16 @@ class KojiBuildroot:
         )
         self.hub.host.setBuildRootState(self.id, BUILDING)
         self.state = BUILDING
-        note(self.log_dir, f"Start: build of {srpm.name} for {target}")
+        note(self.log_dir, f"Start: {what}")
         try:
             with self._container_trouble("building"):
-                rebuild_srpm(self._steps, options, srpm, target)
+                work(options)
         except Exception:
             self._update_list(after_failure=True)
             raise
         self._update_list(after_failure=False)
-        note(self.log_dir, f"Finish: build of {srpm.name} for {target}")
-        self.log.info("built %s for %s", srpm.name, target)
+        note(self.log_dir, f"Finish: {what}")
+        self.log.info("finished %s", what)
         return self.result_dir
 
     # -- preparation ----------------------------------------------------------------------

@@ -40,6 +40,37 @@ def rebuild_srpm(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch
         ContainerError: the backend failed (the buildroot maps it).
     """
     failed = f"error building package (arch {arch})"
+    spec, regenerated = _regenerate(site, options, srpm, arch, failed)
+    builddep = ("dnf", *options.dnf_options, "builddep", "-y", regenerated)
+    with site.network():
+        record = site.run("builddep", builddep, ROOT_LOG, timeout_s=DNF_TIMEOUT_S)
+    if record.exit_code != 0:
+        missing = missing_dependencies(site.log_dir / ROOT_LOG)
+        detail = f": missing {', '.join(missing)}" if missing else ""
+        raise BuildrootError(
+            f"{failed}, BuildRequires not satisfied{detail}; see root.log for more information"
+        )
+    with _rpmbuild_time_limit(options, failed):
+        _rpmbuild(site, options, "-bb", arch, spec, failed)
+    for sub in ("SRPMS", "RPMS"):
+        site.copy_out(f"{TOPDIR}/{sub}", options.result_dir)
+
+
+def regenerate_srpm(site: ContainerSteps, options: RebuildOptions, srpm: Path) -> None:
+    """kojid's rebuildSRPM: unpack ``srpm`` and ``rpmbuild -bs`` it in this buildroot (so its
+    macros, e.g. %dist, apply); the new SRPM lands in ``options.result_dir``.
+
+    Raises:
+        BuildFailed: unpacking or ``rpmbuild -bs`` failed, or not exactly one spec; see
+            build.log.
+    """
+    _regenerate(site, options, srpm, "noarch", "error building srpm")
+    site.copy_out(f"{TOPDIR}/SRPMS", options.result_dir)
+
+
+def _regenerate(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch: str,
+                failed: str) -> tuple[str, str]:
+    """Unpack and ``rpmbuild -bs``; returns the spec and the regenerated SRPM (in-container)."""
     site.copy_in(srpm, BUILD_HOME)
     argv = ("rpm", "-i", "--nodeps", f"{BUILD_HOME}/{srpm.name}")
     record = site.run("unpack-srpm", argv, BUILD_LOG, user=options.build_user)
@@ -57,19 +88,7 @@ def rebuild_srpm(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch
     regenerated = find_files(site.backend, site.container_id, f"{TOPDIR}/SRPMS", "*.src.rpm")
     if len(regenerated) != 1:
         raise BuildFailed(f"{failed}, rpmbuild -bs wrote {len(regenerated)} SRPMs; see build.log")
-    builddep = ("dnf", *options.dnf_options, "builddep", "-y", regenerated[0])
-    with site.network():
-        record = site.run("builddep", builddep, ROOT_LOG, timeout_s=DNF_TIMEOUT_S)
-    if record.exit_code != 0:
-        missing = missing_dependencies(site.log_dir / ROOT_LOG)
-        detail = f": missing {', '.join(missing)}" if missing else ""
-        raise BuildrootError(
-            f"{failed}, BuildRequires not satisfied{detail}; see root.log for more information"
-        )
-    with _rpmbuild_time_limit(options, failed):
-        _rpmbuild(site, options, "-bb", arch, specs[0], failed)
-    for sub in ("SRPMS", "RPMS"):
-        site.copy_out(f"{TOPDIR}/{sub}", options.result_dir)
+    return specs[0], regenerated[0]
 
 
 def _rpmbuild(

@@ -459,6 +459,25 @@ def package_list_add(call: Call, taginfo: Any, pkginfo: str, owner: Any = None,
                 bool(block))
 
 
+@API.export("getPackageConfig")
+def get_package_config(call: Call, tag: Any, pkg: Any, event: Any = None) -> Any:
+    """The package's nearest list entry on the tag (with inheritance), or None."""
+    tag_row = find_tag(call.db, tag)
+    pkg_row = find_package(call.db, pkg)
+    if tag_row is None or pkg_row is None:
+        return None
+    entry = package_listed(call.db, tag_row["id"], pkg_row["id"])
+    if entry is None:
+        return None
+    owner = get_user(call.db, entry["owner"])
+    return {
+        "package_id": pkg_row["id"], "package_name": pkg_row["name"],
+        "tag_id": entry["tag_id"], "owner_id": entry["owner"],
+        "owner_name": owner["name"] if owner else None, "blocked": bool(entry["blocked"]),
+        "extra_arches": entry["extra_arches"] or "",
+    }
+
+
 @API.export("getPackage")
 def get_package(call: Call, info: Any, strict: bool = False, create: bool = False) -> Any:
     row = find_package(call.db, info, strict and not create)

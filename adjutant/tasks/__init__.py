@@ -3,8 +3,9 @@
 koji's own default tasks (shutdown, restart, restartVerify, restartHosts, dependantTask,
 sleep, waittest, fork, subtask, someMethod, default, waitrepo), the same set kojid registers;
 ``buildArch`` (build_arch.BuildArchTask: one SRPM for one arch in a container buildroot);
-``newRepo`` and ``createrepo`` (new_repo, createrepo: repos made on the worker, as kojid does);
-and the methods adjutant refuses (unsupported). Other handlers join as they are written.
+``build``, ``rebuildSRPM`` and ``tagBuild`` (build, rebuild_srpm, tag_build: kojid's rpm
+build pipeline); ``newRepo`` and ``createrepo`` (new_repo, createrepo: repos made on the
+worker, as kojid does); and the methods adjutant refuses (unsupported).
 """
 
 from koji.tasks import (
@@ -22,9 +23,12 @@ from koji.tasks import (
     WaitTestTask,
 )
 
+from adjutant.tasks.build import BuildTask
 from adjutant.tasks.build_arch import BuildArchTask
 from adjutant.tasks.createrepo import CreaterepoTask
 from adjutant.tasks.new_repo import NewRepoTask
+from adjutant.tasks.rebuild_srpm import RebuildSRPMTask
+from adjutant.tasks.tag_build import TagBuildTask
 from adjutant.tasks.unsupported import UnsupportedTask
 
 HANDLERS = (
@@ -41,7 +45,10 @@ HANDLERS = (
     DefaultTask,
     WaitrepoTask,
     UnsupportedTask,
+    BuildTask,
     BuildArchTask,
+    RebuildSRPMTask,
+    TagBuildTask,
     NewRepoTask,
     CreaterepoTask,
 )

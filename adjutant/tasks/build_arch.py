@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,16 +25,16 @@ from adjutant.errors import (
     BuildFailed,
     TaskParamError,
 )
-from adjutant.results import BuildOutputs, check_file_name, collect_outputs, read_srpm
+from adjutant.results import BuildOutputs, collect_outputs, read_srpm
 from adjutant.tasks.container_task import ContainerTask
+from adjutant.tasks.params import check_repo_opt, check_srpm_path, check_tag_ref
 
 NOARCH_RPMDIFF = "noarch_rpmdiff.json"
 BASE_WEIGHT = 1.5
 # kojid adds 0.75 per hour of the package's average build time, at most 18 (24 hours).
 WEIGHT_SECONDS_PER_UNIT = 4800.0
 MAX_WEIGHT_ADJUSTMENT = 18.0
-# The hub's tag names (hub: verify_name_internal) and koji's arch names.
-_TAG_NAME = re.compile(r"^[A-Za-z0-9/_.+-]+$")
+# koji's arch names.
 _ARCH = re.compile(r"^[A-Za-z0-9_]+$")
 # Header tags kojid requires of an SRPM it keeps (kojid: srpm_sanity_checks).
 SRPM_REQUIRED_TAGS = ("packager", "vendor", "distribution")
@@ -61,32 +60,13 @@ def parse_params(
         TaskParamError: a parameter is missing, of the wrong type or unsafe; the message
             names it.
     """
-    if not isinstance(pkg, str) or not pkg:
-        raise TaskParamError(f"buildArch: pkg must be an SRPM path under work/, got {pkg!r}")
-    parts = pkg.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise TaskParamError(f"buildArch: unsafe SRPM path {pkg!r}")
-    for part in parts:
-        check_file_name(part, "SRPM path component")
-    if not pkg.endswith(".src.rpm"):
-        raise TaskParamError(f"buildArch: {pkg!r} is not an SRPM (*.src.rpm)")
-    if isinstance(root, bool) or not (
-        (isinstance(root, int) and root > 0) or (isinstance(root, str) and _TAG_NAME.match(root))
-    ):
-        raise TaskParamError(f"buildArch: invalid build tag {root!r}")
+    pkg = check_srpm_path(pkg, "buildArch")
+    root = check_tag_ref(root, "buildArch")
     if not isinstance(arch, str) or not _ARCH.match(arch):
         raise TaskParamError(f"buildArch: invalid arch {arch!r}")
     if not isinstance(keep_srpm, bool | int):
         raise TaskParamError(f"buildArch: keep_srpm must be a boolean, got {keep_srpm!r}")
-    if opts is None:
-        opts = {}
-    if not isinstance(opts, Mapping):
-        raise TaskParamError(f"buildArch: opts must be a mapping, got {opts!r}")
-    repo_id = opts.get("repo_id")
-    if repo_id is None:
-        raise TaskParamError("buildArch: missing repo_id in opts (a repo id must be provided)")
-    if isinstance(repo_id, bool) or not isinstance(repo_id, int) or repo_id <= 0:
-        raise TaskParamError(f"buildArch: repo_id must be a positive integer, got {repo_id!r}")
+    repo_id = check_repo_opt(opts, "buildArch")
     return BuildArchParams(pkg, root, arch, bool(keep_srpm), repo_id)
 
 

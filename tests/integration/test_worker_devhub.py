@@ -24,7 +24,8 @@ from tests.scenarios import worker_builds
 from tests.scenarios.worker_builds import WorkerSite
 from tests.support import devhub_site
 from tests.support.devhub_process import DevHubProcess
-from tests.support.srpms import build_rpm, simple_spec
+from tests.support.hub_endpoint import KOJI_CLI
+from tests.support.srpms import build_rpm, build_srpm, simple_spec
 from tests.support.worker_process import kojid_conf, running_worker
 
 pytestmark = pytest.mark.integration
@@ -240,3 +241,82 @@ def test_regen_repo_makes_a_repo_buildroots_install_the_new_package_from(
         site, "adjutant-needs-fresh", build_requires="adjutant-fresh",
         build_script="test -f /usr/share/adjutant-fresh/marker", repo_id=repo["id"],
     )
+
+
+# --- koji build: the whole pipeline (build, rebuildSRPM, buildArch, tagBuild) ---------------
+
+
+def _koji_build(site: DevhubSite, tmp_path: Path, name: str, *extra: str,
+                build_script: str = "true") -> int:
+    """`koji build [extra] TARGET SRPM --nowait` with the stock CLI; returns the task id."""
+    assert site.hub_admin is not None
+    with site.hub_admin.admin_call() as call:
+        tags.add_package(call.db, devhub_site.DEST_TAG, name, call.session.user_id)
+    srpm = build_srpm(simple_spec(name, build_requires="adjutant-dep",
+                                  build_script=build_script), tmp_path / name)
+    config = tmp_path / "koji.conf"
+    config.write_text(f"[koji]\nserver = {site.admin.baseurl}\nauthtype = ssl\n"
+                      f"cert = {site.hub_admin.client_cert('kojiadmin')}\n"
+                      f"serverca = {site.hub_admin.ca.cert}\n")
+    done = subprocess.run([*KOJI_CLI, "-c", str(config), "-p", "koji", "build", "--nowait",
+                           *extra, devhub_site.TARGET, str(srpm)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return int(done.stdout.split("Created task:")[1].split()[0])
+
+
+def _children(site: WorkerSite, task_id: int) -> dict[str, dict[str, object]]:
+    return {c["label"]: c for c in site.admin.getTaskChildren(task_id)}
+
+
+def test_koji_build_from_an_srpm_completes_imports_and_tags(
+    site: DevhubSite, tmp_path: Path
+) -> None:
+    task_id = _koji_build(site, tmp_path, "adjutant-full")
+    info = site.wait(task_id)
+    assert info["state"] == koji.TASK_STATES["CLOSED"], worker_builds.fault_of(site.admin,
+                                                                               task_id)
+    children = _children(site, task_id)
+    assert {label: c["method"] for label, c in children.items()} == {
+        "srpm": "rebuildSRPM", "x86_64": "buildArch", "tag": "tagBuild"}
+    assert all(c["state"] == koji.TASK_STATES["CLOSED"] for c in children.values())
+    [build] = site.admin.listBuilds(taskID=task_id)
+    nvr = f"adjutant-full-1-1{devhub_site.DIST}"
+    assert build["nvr"] == nvr and build["state"] == koji.BUILD_STATES["COMPLETE"]
+    assert [b["nvr"] for b in site.admin.listTagged(devhub_site.DEST_TAG,
+                                                   package="adjutant-full")] == [nvr]
+    rpms = {r["arch"]: r for r in site.admin.listRPMs(buildID=build["id"])}
+    assert set(rpms) == {"src", "x86_64"}
+    assert rpms["x86_64"]["buildroot_id"] is not None  # from the buildArch buildroot
+    assert site.hub_admin is not None
+    build_dir = site.hub_admin.topdir / "packages/adjutant-full/1" / f"1{devhub_site.DIST}"
+    assert (build_dir / "x86_64" / f"{nvr}.x86_64.rpm").is_file()
+    assert (build_dir / "src" / f"{nvr}.src.rpm").is_file()
+    assert (build_dir / "data/logs/x86_64/build.log").is_file()
+    assert site.containers() == []
+
+
+def test_a_scratch_build_keeps_its_results_out_of_the_build_records(
+    site: DevhubSite, tmp_path: Path
+) -> None:
+    task_id = _koji_build(site, tmp_path, "adjutant-scratchy", "--scratch")
+    assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"]
+    assert site.admin.listBuilds(taskID=task_id) == []
+    assert "tag" not in _children(site, task_id)
+    assert site.hub_admin is not None
+    scratch = site.hub_admin.topdir / "scratch/kojiadmin" / f"task_{task_id}"
+    assert sorted(p.name for p in scratch.glob("*.rpm")) == [
+        f"adjutant-scratchy-1-1{devhub_site.DIST}.src.rpm",
+        f"adjutant-scratchy-1-1{devhub_site.DIST}.x86_64.rpm"]
+
+
+def test_a_buildarch_failure_fails_the_parent_and_the_build(
+    site: DevhubSite, tmp_path: Path
+) -> None:
+    task_id = _koji_build(site, tmp_path, "adjutant-breaks", build_script="exit 1")
+    assert site.wait(task_id)["state"] == koji.TASK_STATES["FAILED"]
+    assert _children(site, task_id)["x86_64"]["state"] == koji.TASK_STATES["FAILED"]
+    [build] = site.admin.listBuilds(taskID=task_id)
+    assert build["state"] == koji.BUILD_STATES["FAILED"]
+    assert "build.log" in str(worker_builds.fault_of(site.admin, task_id))
+    assert site.admin.listTagged(devhub_site.DEST_TAG, package="adjutant-breaks") == []

@@ -1,0 +1,71 @@
+"""``rebuildSRPM``: regenerate an uploaded SRPM in the build tag's buildroot, as kojid's
+RebuildSRPM, so the SRPM a build imports carries the tag's macros (%dist).
+
+The buildroot installs the tag's ``srpm-build`` group; the SRPM is unpacked and rebuilt with
+``rpmbuild -bs`` as the build user; the one SRPM that comes out must be named after its own
+header. The result is kojid's: ``{srpm, logs, brootid, source}``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from adjutant.buildroot.koji_buildroot import BuildrootRequest, KojiBuildroot
+from adjutant.config import Settings
+from adjutant.errors import BuildFailed, TaskParamError
+from adjutant.results import read_identity, read_srpm
+from adjutant.tasks.container_task import ContainerTask
+from adjutant.tasks.params import check_repo_opt, check_srpm_path, check_tag_ref
+
+
+class RebuildSRPMTask(ContainerTask):
+    Methods = ["rebuildSRPM"]
+    _taskWeight = 1.0
+
+    def image_key(self) -> tuple[int | str, str] | None:
+        try:
+            return check_tag_ref(self.params[1], "rebuildSRPM"), "noarch"
+        except (TaskParamError, IndexError):
+            return None
+
+    def handler(self, srpm: object, build_tag: object, opts: object = None) -> dict[str, Any]:
+        pkg = check_srpm_path(srpm, "rebuildSRPM")
+        tag = check_tag_ref(build_tag, "rebuildSRPM")
+        repo_id = check_repo_opt(opts, "rebuildSRPM")
+        settings: Settings = self.options.settings
+        event = self.session.repoInfo(repo_id, strict=True)["create_event"]
+        try:
+            local = Path(self.localPath(f"work/{pkg}"))
+        except requests.RequestException as exc:
+            raise TaskParamError(f"rebuildSRPM: cannot fetch work/{pkg}: {exc}") from exc
+        source = read_srpm(local)
+        br_arch = self.find_arch("noarch", self.session.host.getHost(),
+                                 self.session.getBuildConfig(tag, event=event))
+        backend = self.make_backend(settings)
+        choice = self.provide_image(backend, settings)
+        request = BuildrootRequest(
+            task_id=self.id, tag=tag, arch=br_arch, repo_id=repo_id, image=choice.image,
+            work_dir=Path(self.workdir), install_group="srpm-build", image_reason=choice.reason,
+        )  # fmt: skip
+        with KojiBuildroot(self.session, backend, settings, request) as buildroot:
+            result_dir = buildroot.build_srpm(local)
+            made = sorted(result_dir.rglob("*.src.rpm"))
+            if len(made) != 1:
+                raise BuildFailed(f"rebuildSRPM: expected one SRPM, found {len(made)}")
+            identity = read_identity(made[0])
+            if made[0].name != identity.file_name:
+                raise BuildFailed(f"rebuildSRPM: SRPM {made[0].name} is not named after its "
+                                  f"header ({identity.file_name})")
+            if identity.name != source.name:
+                raise BuildFailed(f"rebuildSRPM: rebuilt {identity.nvr} from {source.nvr}")
+            self.uploadFile(str(made[0]))
+        upload = self.getUploadDir()
+        return {
+            "srpm": f"{upload}/{made[0].name}",
+            "logs": [f"{upload}/{name}" for name in buildroot.log_names],
+            "brootid": buildroot.id,
+            "source": {"source": Path(pkg).name, "url": Path(pkg).name},
+        }
