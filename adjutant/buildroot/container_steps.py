@@ -56,6 +56,8 @@ def buildroot_spec(
     location: RepoLocation,
     environment: Mapping[str, str],
     network_enabled: bool,
+    needs_network: bool = False,
+    extra_mounts: tuple[Mount, ...] = (),
 ) -> ContainerSpec:
     """The spec of a task's buildroot container.
 
@@ -70,7 +72,8 @@ def buildroot_spec(
         # Its source as the container host sees it, for a worker that runs in a container.
         mount = topdir_mount(location)
         mounts.append(Mount(settings.host_path(mount.source), mount.target, read_only=True))
-    bridge = location.access is RepoAccess.TOPURL or network_enabled
+    mounts += extra_mounts
+    bridge = location.access is RepoAccess.TOPURL or network_enabled or needs_network
     return ContainerSpec(
         image=image,
         task_id=task_id,
@@ -119,6 +122,7 @@ class ContainerSteps:
         *,
         user: str = "root",
         timeout_s: float | None = None,
+        workdir: str = BUILD_HOME,
     ) -> StepRecord:
         """Run one recorded step, its output appended to ``log_name``; logs upload meanwhile.
 
@@ -130,17 +134,17 @@ class ContainerSteps:
         deadline = None if timeout_s is None else timeout_s + UPLOAD_GRACE_S
         with uploading(self.uploader, deadline_s=deadline):
             return self.runner.run(name, tuple(argv), log_path=self.log_dir / log_name,
-                                   user=user, workdir=BUILD_HOME, timeout_s=timeout_s)  # fmt: skip
+                                   user=user, workdir=workdir, timeout_s=timeout_s)  # fmt: skip
 
-    def query(self, argv: Sequence[str]) -> str:
-        """The output of a root command whose output is data, not a log.
+    def query(self, argv: Sequence[str], user: str | None = None) -> str:
+        """The output of a command (root's unless ``user``) whose output is data, not a log.
 
         Raises:
             BuildrootError: it exited non-zero (its output is appended to root.log).
             ContainerError: the backend failed.
         """
         output = io.BytesIO()
-        result = self.backend.exec(self.container_id, argv, output=output,
+        result = self.backend.exec(self.container_id, argv, output=output, user=user,
                                    timeout_s=QUERY_TIMEOUT_S)  # fmt: skip
         text = output.getvalue().decode(errors="replace")
         if result.exit_code != 0:

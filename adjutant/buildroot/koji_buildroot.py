@@ -51,10 +51,19 @@ from adjutant.buildroot.packages import (
     render_installed_pkgs,
 )
 from adjutant.buildroot.provenance import IMAGE_LOG, render_image_log
-from adjutant.buildroot.rebuild import BUILD_HOME
+from adjutant.buildroot.rebuild import BUILD_HOME, TOPDIR
 from adjutant.buildroot.repo_config import DNF_CONF_PATH, RepoConfig, RepoLocation, repo_config
+from adjutant.buildroot.scm_checkout import (
+    CHECKOUT_LOG,
+    SCM,
+    build_srpm,
+    check_out,
+    check_spec,
+    checkout_of,
+    find_spec,
+)
 from adjutant.config import RepoAccess, Settings
-from adjutant.container.backend import ContainerBackend, NetworkMode
+from adjutant.container.backend import ContainerBackend, Mount, NetworkMode
 from adjutant.errors import BuildrootError, ContainerError
 from adjutant.task_logs import LogUploader, UploadSession
 
@@ -103,6 +112,10 @@ class BuildrootRequest:
     work_dir: Path  # the task's work dir; logs/ and result/ are made in it
     install_group: str = "build"  # "srpm-build" for SRPM tasks
     image_reason: str = ""  # why this image: the tag's policy rule or the default
+    # SCM checkouts: a bridge to attach for the fetching steps, and read-only mounts
+    # (a git+file:// repository at its own path).
+    needs_network: bool = False
+    extra_mounts: tuple[Mount, ...] = ()
 
 
 class KojiBuildroot:
@@ -198,6 +211,34 @@ class KojiBuildroot:
         """
         return self._run_build(f"srpm rebuild of {srpm.name}",
                                lambda options: regenerate_srpm(self._ready(), options, srpm))
+
+    def build_srpm_from_scm(self, scm: SCM) -> tuple[Path, str]:
+        """kojid's buildSRPMFromSCM in this buildroot: check out, source command,
+        ``rpmbuild -bs``; returns the result dir holding the SRPM and the commit built.
+
+        Raises:
+            koji.BuildError: checkout, spec or source command trouble (see checkout.log or
+                build.log); BuildFailed: rpmbuild -bs failed.
+        """
+        checkout = checkout_of(scm)
+        user = self.settings.adjutant.build_user
+        commit = ""
+
+        checkout_log = self.log_dir / CHECKOUT_LOG
+        checkout_log.touch()
+        self._uploader.watch(checkout_log)  # uploaded, and (as kojid) not in the result
+
+        def work(options: RebuildOptions) -> None:
+            nonlocal commit
+            site = self._ready()
+            commit = check_out(site, checkout, user)
+            spec, sources = find_spec(site, checkout)
+            check_spec(site.query(("cat", spec), user=user), spec)
+            build_srpm(site, checkout, spec, sources, user, options.rpmbuild_timeout_s)
+            site.copy_out(f"{TOPDIR}/SRPMS", options.result_dir)
+
+        result = self._run_build(f"srpm build from {scm.url}", work)
+        return result, commit
 
     def _ready(self) -> ContainerSteps:
         assert self._steps is not None
@@ -332,7 +373,8 @@ class KojiBuildroot:
         spec = buildroot_spec(
             adjutant, image=self.request.image, task_id=self.request.task_id,
             buildroot_id=self.id, location=location, environment=self._build.environment,
-            network_enabled=network,
+            network_enabled=network, needs_network=self.request.needs_network,
+            extra_mounts=self.request.extra_mounts,
         )  # fmt: skip
         try:
             container_id = self.backend.create(spec)

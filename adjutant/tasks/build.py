@@ -19,6 +19,7 @@ import koji.daemon
 import koji.util
 from koji.tasks import BaseTaskHandler
 
+from adjutant.buildroot.scm_checkout import SCM
 from adjutant.tasks.arch_list import build_arches, noarch_task_arch
 
 _BOOL_OPTS = ("scratch", "skip_tag", "wait_repo", "fail_fast", "draft", "rebuild_srpm")
@@ -63,7 +64,7 @@ class BuildTask(BaseTaskHandler):  # type: ignore[misc]
             raise koji.BuildError(f"Invalid source specification: {src!r}")
         repo_info, self.event_id = self._given_repo()
         build_tag, dest_tag, target_info = self._tags(target, repo_info)
-        from_scm = bool(koji.daemon.SCM.is_scm_url(src))
+        from_scm = bool(SCM.is_scm_url(src))
         self._check_policies(src, build_tag, dest_tag, target_info, from_scm)
         if repo_info is None:
             repo_info = self.getRepo(build_tag, builds=self.opts.get("wait_builds"),

@@ -58,7 +58,9 @@ def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: 
         {"server": hub.server, "topurl": hub.topurl, "topdir": str(hub.admin.topdir),
          "workdir": str(workdir), "cert": str(hub.admin.client_cert(devhub_site.HOST)),
          "serverca": str(hub.serverca), "maxjobs": "2", "sleeptime": "1", "minspace": "100",
-         "retry_interval": "2", "max_retries": "10"},
+         "retry_interval": "2", "max_retries": "10",
+         # git repositories under any .../allowed/ dir; no common repo, no source command
+         "allowed_scms": "*:*/allowed/*:no:"},
         {"worker_name": worker_label, "podman_url": podman_url,
          "task_image_default": task_image, "repo_access": "mount",
          "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "5",
@@ -320,3 +322,77 @@ def test_a_buildarch_failure_fails_the_parent_and_the_build(
     assert build["state"] == koji.BUILD_STATES["FAILED"]
     assert "build.log" in str(worker_builds.fault_of(site.admin, task_id))
     assert site.admin.listTagged(devhub_site.DEST_TAG, package="adjutant-breaks") == []
+
+
+# --- koji build from git (buildSRPMFromSCM) -------------------------------------------------
+
+
+def _git_repo(directory: Path, name: str) -> str:
+    """A git repository holding the package's spec on branch main; returns its path."""
+    repo = directory / f"{name}.git"
+    repo.mkdir(parents=True)
+    (repo / f"{name}.spec").write_text(simple_spec(name, build_requires="adjutant-dep"))
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for argv in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "spec"]):
+        subprocess.run([*git, *argv], check=True, capture_output=True)
+    return str(repo)
+
+
+def _koji_cli(site: DevhubSite, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    assert site.hub_admin is not None
+    config = tmp_path / "koji.conf"
+    config.write_text(f"[koji]\nserver = {site.admin.baseurl}\nauthtype = ssl\n"
+                      f"cert = {site.hub_admin.client_cert('kojiadmin')}\n"
+                      f"serverca = {site.hub_admin.ca.cert}\n")
+    return subprocess.run([*KOJI_CLI, "-c", str(config), "-p", "koji", *args],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def _scm_build(site: DevhubSite, tmp_path: Path, url: str) -> int:
+    done = _koji_cli(site, tmp_path, "build", "--nowait", devhub_site.TARGET, url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return int(done.stdout.split("Created task:")[1].split()[0])
+
+
+def test_koji_build_from_git_checks_out_in_the_buildroot_and_completes(
+    site: DevhubSite, tmp_path: Path
+) -> None:
+    assert site.hub_admin is not None
+    with site.hub_admin.admin_call() as call:
+        tags.add_package(call.db, devhub_site.DEST_TAG, "adjutant-scm", call.session.user_id)
+    repo = _git_repo(tmp_path / "allowed", "adjutant-scm")
+    commit = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    url = f"git+file://{repo}#main"
+    task_id = _scm_build(site, tmp_path, url)
+    assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
+        worker_builds.fault_of(site.admin, task_id)
+    srpm_task = _children(site, task_id)["srpm"]
+    assert srpm_task["method"] == "buildSRPMFromSCM"
+    result = site.admin.getTaskResult(srpm_task["id"])
+    assert result["source"] == {"url": url, "source": f"git+file://{repo}#{commit}"}
+    assert "checkout.log" in site.admin.listTaskOutput(srpm_task["id"])
+    [build] = site.admin.listBuilds(taskID=task_id)
+    assert build["state"] == koji.BUILD_STATES["COMPLETE"]
+    assert build["source"] == f"git+file://{repo}#{commit}"
+    assert build["nvr"] == f"adjutant-scm-1-1{devhub_site.DIST}"
+    assert site.containers() == []
+
+
+def test_a_disallowed_scm_is_refused_with_kojids_fault(
+    site: DevhubSite, tmp_path: Path
+) -> None:
+    repo = _git_repo(tmp_path / "denied", "adjutant-denied")
+    task_id = _scm_build(site, tmp_path, f"git+file://{repo}#main")
+    assert site.wait(task_id)["state"] == koji.TASK_STATES["FAILED"]
+    fault = worker_builds.fault_of(site.admin, _children(site, task_id)["srpm"]["id"])
+    assert "is not in the list of allowed SCMs" in str(fault)
+    assert site.admin.listBuilds(taskID=task_id) == []
+
+
+def test_a_password_in_the_scm_url_is_refused(site: DevhubSite, tmp_path: Path) -> None:
+    task_id = _scm_build(site, tmp_path, "git+https://joe:secret@git.example.com/x.git#main")
+    assert site.wait(task_id)["state"] == koji.TASK_STATES["FAILED"]
+    fault = str(worker_builds.fault_of(site.admin, _children(site, task_id)["srpm"]["id"]))
+    assert "username:password format not supported: joe:***" in fault
+    assert "secret" not in fault  # kojid quotes the password; adjutant does not
