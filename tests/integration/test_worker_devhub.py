@@ -396,3 +396,40 @@ def test_a_password_in_the_scm_url_is_refused(site: DevhubSite, tmp_path: Path) 
     fault = str(worker_builds.fault_of(site.admin, _children(site, task_id)["srpm"]["id"]))
     assert "username:password format not supported: joe:***" in fault
     assert "secret" not in fault  # kojid quotes the password; adjutant does not
+
+
+@pytest.fixture
+def git_http_url(tmp_path: Path, task_image: str) -> Iterator[str]:
+    """The package's repository served over plain HTTP (git's dumb protocol) from a
+    container on podman's default bridge, where a buildroot's checkout step can reach it."""
+    source = _git_repo(tmp_path / "src", "adjutant-http")
+    served = tmp_path / "srv" / "allowed" / "adjutant-http.git"
+    subprocess.run(["git", "clone", "-q", "--bare", source, str(served)], check=True)
+    subprocess.run(["git", "-C", str(served), "update-server-info"], check=True)
+    name = f"adjutant-test-git-{tmp_path.name[-12:]}"
+    subprocess.run(["podman", "run", "-d", "--rm", "--name", name, "-v",
+                    f"{tmp_path / 'srv'}:/srv:ro", "-w", "/srv", task_image,
+                    "python3", "-m", "http.server", "8000"], check=True, capture_output=True)
+    try:
+        address = subprocess.run(["podman", "inspect", name, "--format",
+                                  "{{.NetworkSettings.IPAddress}}"], check=True,
+                                 capture_output=True, text=True).stdout.strip()
+        yield f"git+http://{address}:8000/allowed/adjutant-http.git#main"
+    finally:
+        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)
+
+
+def test_koji_build_from_git_over_http(
+    site: DevhubSite, tmp_path: Path, git_http_url: str
+) -> None:
+    assert site.hub_admin is not None
+    with site.hub_admin.admin_call() as call:
+        tags.add_package(call.db, devhub_site.DEST_TAG, "adjutant-http", call.session.user_id)
+    task_id = _scm_build(site, tmp_path, git_http_url)
+    assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
+        worker_builds.fault_of(site.admin, task_id)
+    [build] = site.admin.listBuilds(taskID=task_id)
+    assert build["state"] == koji.BUILD_STATES["COMPLETE"]
+    assert build["source"].startswith(git_http_url.rsplit("#", 1)[0] + "#")
+    assert [b["nvr"] for b in site.admin.listTagged(devhub_site.DEST_TAG,
+                                                   package="adjutant-http")] == [build["nvr"]]
