@@ -3,8 +3,8 @@
 koji's own default tasks (shutdown, restart, restartVerify, restartHosts, dependantTask,
 sleep, waittest, fork, subtask, someMethod, default, waitrepo), the same set kojid registers;
 ``buildArch`` (build_arch.BuildArchTask: one SRPM for one arch in a container buildroot);
-``build``, ``rebuildSRPM``, ``buildSRPMFromSCM`` and ``tagBuild`` (kojid's rpm build
-pipeline); ``newRepo`` and ``createrepo`` (new_repo, createrepo: repos made on the
+``build``, ``rebuildSRPM``, ``buildSRPMFromSCM``, ``tagBuild`` and ``chainbuild`` (kojid's
+rpm build pipeline); ``newRepo`` and ``createrepo`` (new_repo, createrepo: repos made on the
 worker, as kojid does); and the methods adjutant refuses (unsupported).
 """
 
@@ -26,6 +26,7 @@ from koji.tasks import (
 from adjutant.tasks.build import BuildTask
 from adjutant.tasks.build_arch import BuildArchTask
 from adjutant.tasks.build_srpm_from_scm import BuildSRPMFromSCMTask
+from adjutant.tasks.chain_build import ChainBuildTask
 from adjutant.tasks.createrepo import CreaterepoTask
 from adjutant.tasks.new_repo import NewRepoTask
 from adjutant.tasks.rebuild_srpm import RebuildSRPMTask
@@ -51,6 +52,7 @@ HANDLERS = (
     RebuildSRPMTask,
     BuildSRPMFromSCMTask,
     TagBuildTask,
+    ChainBuildTask,
     NewRepoTask,
     CreaterepoTask,
 )

@@ -17,8 +17,9 @@ from pathlib import Path
 import koji
 import pytest
 
+from adjutant.container.backend import LABEL_WORKER
 from adjutant.container.podman import PodmanBackend
-from adjutant.devhub import tags
+from adjutant.devhub import hosts, tags
 from adjutant.devhub.app import DevHub
 from tests.scenarios import worker_builds
 from tests.scenarios.worker_builds import WorkerSite
@@ -41,6 +42,7 @@ class DevhubSite(WorkerSite):
     """The worker site, plus direct admin access to devhub (to make tags and repos)."""
 
     hub_admin: DevHub | None = None
+    kojid_conf: Path | None = None
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +76,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: 
             yield DevhubSite(admin, devhub_site.BUILD_TAG, repo_id, workdir, worker_label,
                              PodmanBackend(podman_url, retry_attempts=2, retry_delay_s=0.5),
                              base, STOP_GRACE_S, worker_log=base / "worker.log",
-                             hub_admin=hub.admin)
+                             hub_admin=hub.admin, kojid_conf=conf)
     finally:
         hub.close()
 
@@ -327,11 +329,13 @@ def test_a_buildarch_failure_fails_the_parent_and_the_build(
 # --- koji build from git (buildSRPMFromSCM) -------------------------------------------------
 
 
-def _git_repo(directory: Path, name: str) -> str:
+def _git_repo(directory: Path, name: str, build_requires: str = "adjutant-dep",
+              build_script: str = "true") -> str:
     """A git repository holding the package's spec on branch main; returns its path."""
     repo = directory / f"{name}.git"
     repo.mkdir(parents=True)
-    (repo / f"{name}.spec").write_text(simple_spec(name, build_requires="adjutant-dep"))
+    (repo / f"{name}.spec").write_text(simple_spec(name, build_requires=build_requires,
+                                                   build_script=build_script))
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     for argv in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "spec"]):
         subprocess.run([*git, *argv], check=True, capture_output=True)
@@ -433,3 +437,52 @@ def test_koji_build_from_git_over_http(
     assert build["source"].startswith(git_http_url.rsplit("#", 1)[0] + "#")
     assert [b["nvr"] for b in site.admin.listTagged(devhub_site.DEST_TAG,
                                                    package="adjutant-http")] == [build["nvr"]]
+
+
+def test_a_chain_build_waits_for_the_repo_between_levels(
+    site: DevhubSite, tmp_path: Path
+) -> None:
+    """The second package BuildRequires the first: it can only build once the first is in
+    the build tag's repo (a waitrepo subtask, a repo request, newRepo on a worker).
+
+    A chain build holds three task slots while a level builds (chainbuild, build, the SRPM
+    task), and koji counts waiting parents against maxjobs: a second host with maxjobs 4
+    joins for this test, as a real site has several builders."""
+    hub = site.hub_admin
+    assert hub is not None and site.kojid_conf is not None
+    second_host = "adjutant-chain-host.example.com"
+    with hub.admin_call() as call:
+        hosts.add_host(call.db, second_host, ["x86_64"], capacity=6.0)
+        hosts.add_host_to_channel(call, second_host, "createrepo")
+    conf = site.kojid_conf.read_text().replace(
+        str(hub.client_cert(devhub_site.HOST)), str(hub.client_cert(second_host))
+    ).replace("maxjobs = 2", "maxjobs = 4").replace(
+        f"worker_name = {site.worker_label}", f"worker_name = {site.worker_label}-chain")
+    (tmp_path / "work2").mkdir()
+    conf = conf.replace(f"workdir = {site.workdir}", f"workdir = {tmp_path / 'work2'}")
+    (tmp_path / "kojid2.conf").write_text(conf)
+    with hub.admin_call() as call:
+        tags.create_tag(call.db, "adj-chain-dest", None, {}, [devhub_site.BASE_TAG])
+        tags.create_tag(call.db, "adj-chain-build", None, {},
+                        ["adj-chain-dest", devhub_site.BUILD_TAG])
+        tags.create_target(call.db, "adj-chain", "adj-chain-build", "adj-chain-dest")
+        for name in ("adjutant-chain-a", "adjutant-chain-b"):
+            tags.add_package(call.db, "adj-chain-dest", name, call.session.user_id)
+    devhub_site.make_repo(hub, "adj-chain-build")
+    first = _git_repo(tmp_path / "allowed", "adjutant-chain-a")
+    second = _git_repo(tmp_path / "allowed", "adjutant-chain-b",
+                       build_requires="adjutant-chain-a",
+                       build_script="test -f /usr/share/adjutant-chain-a/marker")
+    with running_worker(tmp_path / "kojid2.conf", tmp_path / "worker2.log"):
+        done = _koji_cli(site, tmp_path, "chain-build", "--nowait", "adj-chain",
+                         f"git+file://{first}#main", ":", f"git+file://{second}#main")
+        assert done.returncode == 0, done.stdout + done.stderr
+        task_id = int(done.stdout.split("Created task:")[1].split()[0])
+        assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
+            worker_builds.fault_of(site.admin, task_id)
+    assert site.backend.list({LABEL_WORKER: f"{site.worker_label}-chain"}) == []
+    children = {c["label"]: c for c in site.admin.getTaskChildren(task_id)}
+    assert {k: c["method"] for k, c in children.items()} == {
+        "build 0,0": "build", "wait 1": "waitrepo", "build 1,0": "build"}
+    tagged = {b["name"] for b in site.admin.listTagged("adj-chain-dest")}
+    assert {"adjutant-chain-a", "adjutant-chain-b"} <= tagged
