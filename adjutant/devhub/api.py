@@ -8,6 +8,7 @@ from adjutant.devhub import (  # noqa: F401
     hosts,
     hub_policy,
     misc,
+    notifications,
     repos,
     rpm_import,
     sessions,

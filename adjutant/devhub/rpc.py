@@ -44,6 +44,10 @@ class HubConfig:
     capacity_overcommit: float = 5.0
     # The user who owns newRepo tasks made from repo requests (kojira's role).
     repo_user: str = "kojira"
+    # Mail addresses are <user>@email_domain (hub.conf EmailDomain); the link in build
+    # notifications points at web_url (KojiWebURL).
+    email_domain: str = "devhub.invalid"
+    web_url: str = "http://localhost/koji"
 
 
 @dataclass

@@ -22,6 +22,7 @@ from adjutant.devhub.builds import BS, build_info, find_build, new_build
 from adjutant.devhub.db import Cursor, Row
 from adjutant.devhub.host_tasks import assert_task_host
 from adjutant.devhub.hosts import require_host
+from adjutant.devhub.notifications import notify_build
 from adjutant.devhub.rpc import API, Call
 from adjutant.devhub.sessions import require_perm
 from adjutant.devhub.tasks import task_row
@@ -117,6 +118,7 @@ def fail_build(call: Call, task_id: int, build_id: int) -> None:
         raise koji.GenericError(f"Build {build_id} is not BUILDING under task {task_id}")
     call.db.run("UPDATE builds SET state = ?, completion_time = ? WHERE id = ?",
                 (BS["FAILED"], clock.now(), build_id))
+    notify_build(call.db, call.config, task_id, build_id)
 
 
 @API.export("host.completeBuild")
@@ -166,6 +168,7 @@ def complete_build(call: Call, task_id: int, build_id: int, srpm: str, rpms: lis
             _import_log(_work(call, rel), _build_dir(topdir, build) / "data" / "logs" / arch)
     call.db.run("UPDATE builds SET state = ?, completion_time = ? WHERE id = ?",
                 (BS["COMPLETE"], clock.now(), build_id))
+    notify_build(call.db, call.config, task_id, build_id)
     done = find_build(call.db, build_id, strict=True)
     assert done is not None
     return build_info(call.db, done)

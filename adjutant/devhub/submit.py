@@ -113,12 +113,3 @@ def host_tag_build(call: Call, task_id: int, tag: Any, build: Any, force: bool =
                     (call.db.new_event(), from_row["id"], build_row["id"]))
     tag_build(call.db, tag_row["id"], build_row["id"])
 
-
-@API.export("host.tagNotification")
-def host_tag_notification(call: Call, is_successful: bool, tag_id: Any, from_id: Any,
-                          build_id: Any, user_id: Any, ignore_success: bool = False,
-                          failure_msg: str = "") -> None:
-    """Accepted and dropped: devhub sends no mail, so, like a hub whose tags have no
-    notification recipients, it makes no tagNotification task."""
-    require_host(call)
-    find_build(call.db, build_id, strict=True)

@@ -2,10 +2,10 @@
 
 koji's own default tasks (shutdown, restart, restartVerify, restartHosts, dependantTask,
 sleep, waittest, fork, subtask, someMethod, default, waitrepo), the same set kojid registers;
-``buildArch`` (build_arch.BuildArchTask: one SRPM for one arch in a container buildroot);
-``build``, ``rebuildSRPM``, ``buildSRPMFromSCM``, ``tagBuild`` and ``chainbuild`` (kojid's
-rpm build pipeline); ``newRepo`` and ``createrepo`` (new_repo, createrepo: repos made on the
-worker, as kojid does); and the methods adjutant refuses (unsupported).
+kojid's rpm build pipeline: ``build``, ``rebuildSRPM``, ``buildSRPMFromSCM``, ``buildArch``
+(container buildroots), ``tagBuild``, ``chainbuild``, ``buildNotification`` and
+``tagNotification`` (mail); the repo tasks ``newRepo`` and ``createrepo`` (made on the worker,
+as kojid does); and the methods adjutant refuses (unsupported).
 """
 
 from koji.tasks import (
@@ -29,6 +29,7 @@ from adjutant.tasks.build_srpm_from_scm import BuildSRPMFromSCMTask
 from adjutant.tasks.chain_build import ChainBuildTask
 from adjutant.tasks.createrepo import CreaterepoTask
 from adjutant.tasks.new_repo import NewRepoTask
+from adjutant.tasks.notifications import BuildNotificationTask, TagNotificationTask
 from adjutant.tasks.rebuild_srpm import RebuildSRPMTask
 from adjutant.tasks.tag_build import TagBuildTask
 from adjutant.tasks.unsupported import UnsupportedTask
@@ -53,6 +54,8 @@ HANDLERS = (
     BuildSRPMFromSCMTask,
     TagBuildTask,
     ChainBuildTask,
+    BuildNotificationTask,
+    TagNotificationTask,
     NewRepoTask,
     CreaterepoTask,
 )

@@ -7,15 +7,18 @@ exactly what the buildroot listing and the RPM must be.
 
 from __future__ import annotations
 
+import email
 import json
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import koji
 import pytest
+from aiosmtpd.controller import Controller
 
 from adjutant.container.backend import LABEL_WORKER
 from adjutant.container.podman import PodmanBackend
@@ -24,7 +27,7 @@ from adjutant.devhub.app import DevHub
 from tests.scenarios import worker_builds
 from tests.scenarios.worker_builds import WorkerSite
 from tests.support import devhub_site
-from tests.support.devhub_process import DevHubProcess
+from tests.support.devhub_process import DevHubProcess, free_port
 from tests.support.hub_endpoint import KOJI_CLI
 from tests.support.srpms import build_rpm, build_srpm, simple_spec
 from tests.support.worker_process import kojid_conf, running_worker
@@ -45,9 +48,33 @@ class DevhubSite(WorkerSite):
     kojid_conf: Path | None = None
 
 
+class MailSink:
+    """Keeps every message an SMTP client delivers (aiosmtpd handler)."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def smtp_sink() -> Iterator[tuple[str, MailSink]]:
+    """A local mail server for the worker's smtphost."""
+    sink = MailSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"127.0.0.1:{port}", sink
+    finally:
+        controller.stop()
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str,
-         worker_label: str) -> Iterator[DevhubSite]:
+         worker_label: str, smtp_sink: tuple[str, MailSink]) -> Iterator[DevhubSite]:
     base = tmp_path_factory.mktemp("worker-devhub")
     hub = DevHubProcess(base / "devhub")
     devhub_site.seed_site(hub.admin, base / "seed")
@@ -62,7 +89,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: 
          "serverca": str(hub.serverca), "maxjobs": "2", "sleeptime": "1", "minspace": "100",
          "retry_interval": "2", "max_retries": "10",
          # git repositories under any .../allowed/ dir; no common repo, no source command
-         "allowed_scms": "*:*/allowed/*:no:"},
+         "allowed_scms": "*:*/allowed/*:no:",
+         "smtphost": smtp_sink[0], "from_addr": "Koji Build System <buildsys@example.com>"},
         {"worker_name": worker_label, "podman_url": podman_url,
          "task_image_default": task_image, "repo_access": "mount",
          "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "5",
@@ -486,3 +514,41 @@ def test_a_chain_build_waits_for_the_repo_between_levels(
         "build 0,0": "build", "wait 1": "waitrepo", "build 1,0": "build"}
     tagged = {b["name"] for b in site.admin.listTagged("adj-chain-dest")}
     assert {"adjutant-chain-a", "adjutant-chain-b"} <= tagged
+
+
+# --- notifications: the hub makes the tasks, the worker mails through smtphost --------------
+
+
+def test_build_and_tag_notifications_are_mailed(
+    site: DevhubSite, tmp_path: Path, smtp_sink: tuple[str, MailSink]
+) -> None:
+    sink = smtp_sink[1]
+    site.admin.createNotification("kojiadmin", None, None, False)  # every package, every tag
+    try:
+        task_id = _koji_build(site, tmp_path, "adjutant-notify")
+        assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"]
+        [build] = site.admin.listBuilds(taskID=task_id)
+        deadline = time.monotonic() + 60
+        while not any(build["nvr"] in str(m["Subject"]) for m in sink.messages):
+            assert time.monotonic() < deadline, [m["Subject"] for m in sink.messages]
+            time.sleep(0.5)
+        [mail] = [m for m in sink.messages if build["nvr"] in str(m["Subject"])]
+        assert mail["To"] == "kojiadmin@devhub.invalid"
+        assert mail["X-Koji-Status"] == "complete" and mail["X-Koji-Tag"] == devhub_site.DEST_TAG
+        assert f"taskinfo?taskID={task_id}" in mail.get_payload()
+        assert site.hub_admin is not None
+        with site.hub_admin.admin_call() as call:
+            tags.add_package(call.db, devhub_site.BASE_TAG, "adjutant-notify",
+                             call.session.user_id)
+        tagged = _koji_cli(site, tmp_path, "tag-build", "--nowait", devhub_site.BASE_TAG,
+                           build["nvr"])
+        assert tagged.returncode == 0, tagged.stdout + tagged.stderr
+        while not any("tagged into" in str(m["Subject"]) for m in sink.messages):
+            assert time.monotonic() < deadline + 60, [m["Subject"] for m in sink.messages]
+            time.sleep(0.5)
+        [tag_mail] = [m for m in sink.messages if "tagged into" in str(m["Subject"])]
+        assert f"into {devhub_site.BASE_TAG}" in str(tag_mail["Subject"])
+    finally:
+        assert site.hub_admin is not None
+        with site.hub_admin.admin_call() as call:
+            call.db.run("DELETE FROM build_notifications")
