@@ -19,7 +19,17 @@ from typing import Any
 
 import koji
 
-from adjutant.devhub import builds, hosts, repos, rpm_import, tags, tasks
+from adjutant.devhub import (
+    builds,
+    groups,
+    hosts,
+    package_lists,
+    repos,
+    rpm_import,
+    tags,
+    targets,
+    tasks,
+)
 from adjutant.devhub.app import DevHub, DevHubOptions
 from adjutant.devhub.sessions import create_user, get_user, grant_perm
 from adjutant.errors import AdjutantError
@@ -156,7 +166,7 @@ def import_files(hub: DevHub, tag_name: str, files: list[Path]) -> list[str]:
                 info = rpm_import.import_rpm_creating_build(call, staging, path.name)
                 build = builds.find_build(call.db, info["build_id"], strict=True)
                 assert build is not None
-                tags.add_package(call.db, tag["id"], build["name"], call.session.user_id)
+                package_lists.add_package(call.db, tag["id"], build["name"], call.session.user_id)
                 builds.tag_build(call.db, tag["id"], build["id"])
                 nvrs.append(f"{path.name} -> {build['name']}-{build['version']}-"
                             f"{build['release']}")
@@ -212,12 +222,12 @@ def _admin(hub: DevHub, action: str, args: argparse.Namespace) -> int:
             tags.edit_tag2(call, args.name, extra=_extras(args.extra),
                            remove_extra=args.remove_extra)
         elif action == "add-target":
-            tags.create_target(db, args.name, args.build_tag, args.dest_tag or args.name)
+            targets.create_target(db, args.name, args.build_tag, args.dest_tag or args.name)
         elif action == "add-group":
-            tags.add_group(db, args.tag, args.group, args.packages)
+            groups.add_group(db, args.tag, args.group, args.packages)
         elif action == "add-pkg":
             for name in args.packages:
-                tags.add_package(db, args.tag, name, call.session.user_id, args.block)
+                package_lists.add_package(db, args.tag, name, call.session.user_id, args.block)
         elif action == "submit":
             kwargs = json.loads(args.kwargs)
             arglist = list(koji.encode_args(*[_value(a) for a in args.args], **kwargs))

@@ -14,16 +14,10 @@ import koji
 
 from adjutant.devhub import clock
 from adjutant.devhub.db import Cursor, Row
+from adjutant.devhub.package_lists import ensure_package, find_package, package_listed
 from adjutant.devhub.rpc import API, Call
 from adjutant.devhub.sessions import get_user, require_perm
-from adjutant.devhub.tags import (
-    ensure_package,
-    find_package,
-    find_tag,
-    package_listed,
-    tag_chain,
-    touch_tag,
-)
+from adjutant.devhub.tags import find_tag, tag_chain, touch_tag
 
 BS = koji.BUILD_STATES
 

@@ -16,9 +16,11 @@ import koji
 from adjutant.devhub.builds import build_info, find_build
 from adjutant.devhub.db import Cursor
 from adjutant.devhub.hosts import require_host
+from adjutant.devhub.package_lists import find_package
 from adjutant.devhub.rpc import API, Call, HubConfig
 from adjutant.devhub.sessions import get_user, has_perm, require_login
-from adjutant.devhub.tags import find_package, find_tag, find_target
+from adjutant.devhub.tags import find_tag
+from adjutant.devhub.targets import find_target
 from adjutant.devhub.tasks import decode_request, make_task
 
 

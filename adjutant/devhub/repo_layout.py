@@ -17,7 +17,8 @@ import koji
 
 from adjutant.devhub.builds import list_tagged_rpms_rows
 from adjutant.devhub.db import Cursor
-from adjutant.devhub.tags import package_blocklist, tag_groups
+from adjutant.devhub.groups import tag_groups
+from adjutant.devhub.package_lists import package_blocklist
 
 
 def write_repo_layout(db: Cursor, topdir: Path, tag: dict[str, Any], repo_id: int,

@@ -12,9 +12,11 @@ from adjutant.devhub import hub_policy
 from adjutant.devhub.builds import BS, build_info, find_build, tag_build
 from adjutant.devhub.host_tasks import assert_task_host
 from adjutant.devhub.hosts import require_host
+from adjutant.devhub.package_lists import add_package, package_listed
 from adjutant.devhub.rpc import API, Call
 from adjutant.devhub.sessions import Session, has_perm, require_login
-from adjutant.devhub.tags import add_package, find_tag, find_target, package_listed
+from adjutant.devhub.tags import find_tag
+from adjutant.devhub.targets import find_target
 from adjutant.devhub.tasks import make_task, task_row
 
 

@@ -1,4 +1,5 @@
-"""Tags, inheritance, build configs, targets, groups and package lists.
+"""Tags, inheritance and build configs (targets, groups and package lists have their own
+modules).
 
 getBuildConfig applies inheritance as the real hub does: arches from the first ancestor that
 has them, every missing `extra` key from the nearest ancestor, links marked noconfig skipped,
@@ -15,9 +16,7 @@ import koji
 
 from adjutant.devhub.db import Cursor, Row
 from adjutant.devhub.rpc import API, Call
-from adjutant.devhub.sessions import get_user, require_login, require_perm
-
-GROUP_TYPES = ("mandatory", "default", "optional", "conditional")
+from adjutant.devhub.sessions import require_perm
 
 
 def find_tag(db: Cursor, info: Any, strict: bool = False) -> Row | None:
@@ -202,10 +201,13 @@ def list_tags(call: Call, build: Any = None, package: Any = None, perms: bool = 
             (_build_id(call.db, build),))}
         rows = [r for r in rows if r["id"] in ids]
     if package is not None:
-        pkg = find_package(call.db, package, strict=True)
-        assert pkg is not None
+        column = "p.id" if isinstance(package, int) else "p.name"
         ids = {r["tag_id"] for r in call.db.rows(
-            "SELECT tag_id FROM tag_packages WHERE package_id = ?", (pkg["id"],))}
+            f"SELECT tp.tag_id FROM tag_packages tp JOIN packages p ON p.id = tp.package_id "
+            f"WHERE {column} = ?", (package,))}
+        if not ids and call.db.one(f"SELECT 1 FROM packages p WHERE {column} = ?",
+                                   (package,)) is None:
+            raise koji.GenericError(f"No such package: {package}")
         rows = [r for r in rows if r["id"] in ids]
     return [tag_info(r) for r in rows]
 
@@ -275,254 +277,6 @@ def set_inheritance_data(call: Call, tag: Any, data: list[dict[str, Any]],
         add_inheritance(call.db, row["id"], link["parent_id"], int(link.get("priority", 0)),
                         link.get("maxdepth"), bool(link.get("intransitive")),
                         bool(link.get("noconfig")))
-
-
-# --- targets -----------------------------------------------------------------------------
-
-
-def target_info(db: Cursor, row: Row) -> dict[str, Any]:
-    build_tag = find_tag(db, row["build_tag"], strict=True)
-    dest_tag = find_tag(db, row["dest_tag"], strict=True)
-    assert build_tag is not None and dest_tag is not None
-    return {
-        "id": row["id"], "name": row["name"],
-        "build_tag": build_tag["id"], "build_tag_name": build_tag["name"],
-        "dest_tag": dest_tag["id"], "dest_tag_name": dest_tag["name"],
-    }
-
-
-def find_target(db: Cursor, info: Any, strict: bool = False) -> dict[str, Any] | None:
-    if isinstance(info, int):
-        row = db.one("SELECT * FROM targets WHERE id = ?", (info,))
-    else:
-        row = db.one("SELECT * FROM targets WHERE name = ?", (str(info),))
-    if row is None:
-        if strict:
-            raise koji.GenericError(f"No such build target: {info}")
-        return None
-    return target_info(db, row)
-
-
-def create_target(db: Cursor, name: str, build_tag: Any, dest_tag: Any) -> int:
-    if db.one("SELECT 1 FROM targets WHERE name = ?", (name,)):
-        raise koji.GenericError(f"A build target with the name '{name}' already exists")
-    b = find_tag(db, build_tag, strict=True)
-    d = find_tag(db, dest_tag, strict=True)
-    assert b is not None and d is not None
-    return db.run("INSERT INTO targets (name, build_tag, dest_tag) VALUES (?, ?, ?)",
-                  (name, b["id"], d["id"]))
-
-
-@API.export("createBuildTarget")
-def create_build_target(call: Call, name: str, build_tag: Any, dest_tag: Any) -> None:
-    require_perm(call, "target")
-    create_target(call.db, name, build_tag, dest_tag)
-
-
-@API.export("getBuildTarget")
-def get_build_target(call: Call, info: Any, event: Any = None, strict: bool = False) -> Any:
-    return find_target(call.db, info, strict)
-
-
-@API.export("getBuildTargets")
-def get_build_targets(call: Call, info: Any = None, event: Any = None, buildTagID: Any = None,
-                      destTagID: Any = None, queryOpts: Any = None) -> list[dict[str, Any]]:
-    targets = [target_info(call.db, r) for r in call.db.rows("SELECT * FROM targets ORDER BY name")]
-    if info is not None:
-        targets = [t for t in targets if info in (t["id"], t["name"])]
-    if buildTagID is not None:
-        targets = [t for t in targets if buildTagID in (t["build_tag"], t["build_tag_name"])]
-    if destTagID is not None:
-        targets = [t for t in targets if destTagID in (t["dest_tag"], t["dest_tag_name"])]
-    return targets
-
-
-# --- groups ------------------------------------------------------------------------------
-
-
-def add_group(db: Cursor, tag: Any, group: str, packages: list[str] | None = None) -> None:
-    """Add a group (and mandatory packages) to a tag."""
-    row = find_tag(db, tag, strict=True)
-    assert row is not None
-    db.run("INSERT OR IGNORE INTO tag_groups (tag_id, name) VALUES (?, ?)", (row["id"], group))
-    for package in packages or []:
-        db.run("INSERT OR REPLACE INTO group_packages (tag_id, group_name, package, type) "
-               "VALUES (?, ?, ?, 'mandatory')", (row["id"], group, package))
-    touch_tag(db, row["id"])
-
-
-def tag_groups(db: Cursor, tag_id: int) -> list[dict[str, Any]]:
-    """Groups of the tag with inheritance (nearest tag's definition of a group wins)."""
-    groups: dict[str, dict[str, Any]] = {}
-    for current in tag_chain(db, tag_id):
-        for g in db.rows("SELECT * FROM tag_groups WHERE tag_id = ? ORDER BY name", (current,)):
-            if g["name"] in groups:
-                continue
-            packages = db.rows(
-                "SELECT * FROM group_packages WHERE tag_id = ? AND group_name = ? "
-                "ORDER BY package", (current, g["name"]))
-            groups[g["name"]] = {
-                "group_id": len(groups) + 1, "name": g["name"], "display_name": g["name"],
-                "description": None, "langonly": None, "biarchonly": False,
-                "exported": True, "uservisible": True, "is_default": None,
-                "tag_id": current, "blocked": False, "grouplist": [],
-                "packagelist": [
-                    {"package": p["package"], "type": p["type"], "basearchonly": None,
-                     "requires": None, "tag_id": current, "blocked": False}
-                    for p in packages
-                ],
-            }
-    return list(groups.values())
-
-
-@API.export("getTagGroups")
-def get_tag_groups(call: Call, tag: Any, event: Any = None, inherit: bool = True,
-                   incl_pkgs: bool = True, incl_reqs: bool = True,
-                   incl_blocked: bool = False) -> list[dict[str, Any]]:
-    row = find_tag(call.db, tag, strict=True)
-    assert row is not None
-    return tag_groups(call.db, row["id"])
-
-
-@API.export("groupListAdd")
-def group_list_add(call: Call, taginfo: Any, grpinfo: str, block: bool = False,
-                   force: bool = False, **opts: Any) -> None:
-    require_perm(call, "tag")
-    add_group(call.db, taginfo, grpinfo)
-
-
-@API.export("groupPackageListAdd")
-def group_package_list_add(call: Call, taginfo: Any, grpinfo: str, pkg_name: str,
-                           block: bool = False, force: bool = False, **opts: Any) -> None:
-    require_perm(call, "tag")
-    kind = opts.get("type", "mandatory")
-    if kind not in GROUP_TYPES:
-        raise koji.GenericError(f"Invalid group package type: {kind}")
-    add_group(call.db, taginfo, grpinfo, [pkg_name])
-
-
-# --- packages ----------------------------------------------------------------------------
-
-
-def find_package(db: Cursor, info: Any, strict: bool = False) -> Row | None:
-    if isinstance(info, int):
-        row = db.one("SELECT * FROM packages WHERE id = ?", (info,))
-    else:
-        row = db.one("SELECT * FROM packages WHERE name = ?", (str(info),))
-    if row is None and strict:
-        raise koji.GenericError(f"No such package: {info}")
-    return row
-
-
-def ensure_package(db: Cursor, name: str) -> int:
-    row = find_package(db, name)
-    if row is not None:
-        return int(row["id"])
-    return db.run("INSERT INTO packages (name) VALUES (?)", (name,))
-
-
-def add_package(db: Cursor, tag: Any, name: str, owner: int, block: bool = False) -> None:
-    row = find_tag(db, tag, strict=True)
-    assert row is not None
-    db.run("INSERT OR REPLACE INTO tag_packages (tag_id, package_id, owner, blocked) "
-           "VALUES (?, ?, ?, ?)", (row["id"], ensure_package(db, name), owner, int(block)))
-    touch_tag(db, row["id"])
-
-
-def package_listed(db: Cursor, tag_id: int, package_id: int) -> Row | None:
-    """The nearest package-list entry for the package on the tag or an ancestor."""
-    for current in tag_chain(db, tag_id):
-        entry = db.one("SELECT * FROM tag_packages WHERE tag_id = ? AND package_id = ?",
-                       (current, package_id))
-        if entry is not None:
-            return entry
-    return None
-
-
-def package_blocklist(db: Cursor, tag_id: int) -> list[str]:
-    """Names of packages blocked on the tag (nearest entry wins)."""
-    names: dict[str, bool] = {}
-    for current in tag_chain(db, tag_id):
-        for r in db.rows("SELECT p.name, tp.blocked FROM tag_packages tp JOIN packages p "
-                         "ON p.id = tp.package_id WHERE tp.tag_id = ?", (current,)):
-            names.setdefault(r["name"], bool(r["blocked"]))
-    return sorted(name for name, blocked in names.items() if blocked)
-
-
-@API.export("packageListAdd")
-def package_list_add(call: Call, taginfo: Any, pkginfo: str, owner: Any = None,
-                     block: bool | None = None, extra_arches: Any = None, force: bool = False,
-                     update: bool = False) -> None:
-    session = require_perm(call, "tag")
-    user = get_user(call.db, owner) if owner is not None else None
-    add_package(call.db, taginfo, pkginfo, user["id"] if user else session.user_id,
-                bool(block))
-
-
-@API.export("getPackageConfig")
-def get_package_config(call: Call, tag: Any, pkg: Any, event: Any = None) -> Any:
-    """The package's nearest list entry on the tag (with inheritance), or None."""
-    tag_row = find_tag(call.db, tag)
-    pkg_row = find_package(call.db, pkg)
-    if tag_row is None or pkg_row is None:
-        return None
-    entry = package_listed(call.db, tag_row["id"], pkg_row["id"])
-    if entry is None:
-        return None
-    owner = get_user(call.db, entry["owner"])
-    return {
-        "package_id": pkg_row["id"], "package_name": pkg_row["name"],
-        "tag_id": entry["tag_id"], "owner_id": entry["owner"],
-        "owner_name": owner["name"] if owner else None, "blocked": bool(entry["blocked"]),
-        "extra_arches": entry["extra_arches"] or "",
-    }
-
-
-@API.export("getPackage")
-def get_package(call: Call, info: Any, strict: bool = False, create: bool = False) -> Any:
-    row = find_package(call.db, info, strict and not create)
-    if row is None and create:
-        require_login(call)
-        row = find_package(call.db, ensure_package(call.db, str(info)))
-    return {"id": row["id"], "name": row["name"]} if row is not None else None
-
-
-@API.export("getPackageID")
-def get_package_id(call: Call, name: str, strict: bool = False) -> Any:
-    row = find_package(call.db, name, strict)
-    return row["id"] if row is not None else None
-
-
-@API.export("listPackages")
-def list_packages(call: Call, tagID: Any = None, userID: Any = None, pkgID: Any = None,
-                  prefix: str | None = None, inherited: bool = False, with_dups: bool = False,
-                  event: Any = None, queryOpts: Any = None, with_owners: bool = True,
-                  with_blocked: bool = True) -> list[dict[str, Any]]:
-    if tagID is None:
-        rows = call.db.rows("SELECT id AS package_id, name AS package_name FROM packages")
-        return rows
-    tag = find_tag(call.db, tagID, strict=True)
-    assert tag is not None
-    out: dict[str, dict[str, Any]] = {}
-    for current in tag_chain(call.db, tag["id"]) if inherited else [tag["id"]]:
-        for r in call.db.rows(
-            "SELECT tp.*, p.name, t.name AS tag_name FROM tag_packages tp "
-            "JOIN packages p ON p.id = tp.package_id JOIN tags t ON t.id = tp.tag_id "
-            "WHERE tp.tag_id = ?", (current,)
-        ):
-            if r["name"] in out:
-                continue
-            owner = get_user(call.db, r["owner"])
-            out[r["name"]] = {
-                "package_id": r["package_id"], "package_name": r["name"],
-                "tag_id": r["tag_id"], "tag_name": r["tag_name"],
-                "owner_id": r["owner"], "owner_name": owner["name"] if owner else None,
-                "blocked": bool(r["blocked"]), "extra_arches": r["extra_arches"] or "",
-            }
-    rows = [v for v in out.values() if with_blocked or not v["blocked"]]
-    if prefix:
-        rows = [v for v in rows if v["package_name"].startswith(prefix)]
-    return sorted(rows, key=lambda v: v["package_name"])
 
 
 @API.export("getExternalRepoList")

@@ -19,21 +19,14 @@ from adjutant.buildroot.koji_buildroot import BuildrootRequest, KojiBuildroot
 from adjutant.buildroot.scm_checkout import CHECKOUT_LOG, SCM, checkout_of, source_url
 from adjutant.config import Settings
 from adjutant.container.backend import Mount
-from adjutant.errors import BuildFailed, TaskParamError
-from adjutant.results import read_identity
-from adjutant.tasks.container_task import ContainerTask
+from adjutant.errors import TaskParamError
+from adjutant.tasks.container_task import SrpmTask
 from adjutant.tasks.params import check_repo_opt, check_tag_ref
 
 
-class BuildSRPMFromSCMTask(ContainerTask):
+class BuildSRPMFromSCMTask(SrpmTask):
     Methods = ["buildSRPMFromSCM"]
     _taskWeight = 1.0
-
-    def image_key(self) -> tuple[int | str, str] | None:
-        try:
-            return check_tag_ref(self.params[1], "buildSRPMFromSCM"), "noarch"
-        except (TaskParamError, IndexError):
-            return None
 
     def handler(self, url: object, build_tag: object, opts: object = None) -> dict[str, Any]:
         if not isinstance(url, str):
@@ -63,18 +56,12 @@ class BuildSRPMFromSCMTask(ContainerTask):
         )  # fmt: skip
         with KojiBuildroot(self.session, backend, settings, request) as buildroot:
             result_dir, commit = buildroot.build_srpm_from_scm(scm)
-            made = sorted(result_dir.rglob("*.src.rpm"))
-            if len(made) != 1:
-                raise BuildFailed(f"buildSRPMFromSCM: expected one SRPM, found {len(made)}")
-            identity = read_identity(made[0])
-            if made[0].name != identity.file_name:
-                raise BuildFailed(f"buildSRPMFromSCM: SRPM {made[0].name} is not named after "
-                                  f"its header ({identity.file_name})")
-            self.uploadFile(str(made[0]))
+            made, _identity = self.one_srpm(result_dir)
+            self.uploadFile(str(made))
         upload = self.getUploadDir()
         logs = [name for name in buildroot.log_names if name != CHECKOUT_LOG]
         return {
-            "srpm": f"{upload}/{made[0].name}",
+            "srpm": f"{upload}/{made.name}",
             "logs": [f"{upload}/{name}" for name in logs],
             "brootid": buildroot.id,
             "source": {"url": url, "source": source_url(scm, commit)},

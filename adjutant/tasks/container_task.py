@@ -8,6 +8,7 @@ and (later) ``buildSRPMFromSCM`` derive from this class.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import koji
@@ -15,9 +16,11 @@ from koji.tasks import BaseTaskHandler, RefuseTask
 
 from adjutant.config import Settings
 from adjutant.container.backend import ContainerBackend
-from adjutant.errors import ContainerUnavailable
+from adjutant.errors import BuildFailed, ContainerUnavailable, TaskParamError
 from adjutant.policy.provision import provide_image
 from adjutant.policy.resolver import ImageChoice, ImageResolver
+from adjutant.results import RpmIdentity, read_identity
+from adjutant.tasks.params import check_tag_ref
 
 
 class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
@@ -93,3 +96,28 @@ class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
         choice_made: ImageChoice = choice
         return choice_made
 
+
+class SrpmTask(ContainerTask):
+    """Base of the tasks that make an SRPM (rebuildSRPM, buildSRPMFromSCM): a noarch
+    buildroot of the build tag (params[1]), and exactly one well-named SRPM out of it."""
+
+    def image_key(self) -> tuple[int | str, str] | None:
+        try:
+            return check_tag_ref(self.params[1], self.method), "noarch"
+        except (TaskParamError, IndexError):
+            return None
+
+    def one_srpm(self, result_dir: Path) -> tuple[Path, RpmIdentity]:
+        """The single SRPM in ``result_dir`` and its header identity.
+
+        Raises:
+            BuildFailed: none or several, or its file name is not N-V-R.src.rpm of its header.
+        """
+        made = sorted(result_dir.rglob("*.src.rpm"))
+        if len(made) != 1:
+            raise BuildFailed(f"{self.method}: expected one SRPM, found {len(made)}")
+        identity = read_identity(made[0])
+        if made[0].name != identity.file_name:
+            raise BuildFailed(f"{self.method}: SRPM {made[0].name} is not named after its "
+                              f"header ({identity.file_name})")
+        return made[0], identity

@@ -16,20 +16,14 @@ import requests
 from adjutant.buildroot.koji_buildroot import BuildrootRequest, KojiBuildroot
 from adjutant.config import Settings
 from adjutant.errors import BuildFailed, TaskParamError
-from adjutant.results import read_identity, read_srpm
-from adjutant.tasks.container_task import ContainerTask
+from adjutant.results import read_srpm
+from adjutant.tasks.container_task import SrpmTask
 from adjutant.tasks.params import check_repo_opt, check_srpm_path, check_tag_ref
 
 
-class RebuildSRPMTask(ContainerTask):
+class RebuildSRPMTask(SrpmTask):
     Methods = ["rebuildSRPM"]
     _taskWeight = 1.0
-
-    def image_key(self) -> tuple[int | str, str] | None:
-        try:
-            return check_tag_ref(self.params[1], "rebuildSRPM"), "noarch"
-        except (TaskParamError, IndexError):
-            return None
 
     def handler(self, srpm: object, build_tag: object, opts: object = None) -> dict[str, Any]:
         pkg = check_srpm_path(srpm, "rebuildSRPM")
@@ -52,19 +46,13 @@ class RebuildSRPMTask(ContainerTask):
         )  # fmt: skip
         with KojiBuildroot(self.session, backend, settings, request) as buildroot:
             result_dir = buildroot.build_srpm(local)
-            made = sorted(result_dir.rglob("*.src.rpm"))
-            if len(made) != 1:
-                raise BuildFailed(f"rebuildSRPM: expected one SRPM, found {len(made)}")
-            identity = read_identity(made[0])
-            if made[0].name != identity.file_name:
-                raise BuildFailed(f"rebuildSRPM: SRPM {made[0].name} is not named after its "
-                                  f"header ({identity.file_name})")
+            made, identity = self.one_srpm(result_dir)
             if identity.name != source.name:
                 raise BuildFailed(f"rebuildSRPM: rebuilt {identity.nvr} from {source.nvr}")
-            self.uploadFile(str(made[0]))
+            self.uploadFile(str(made))
         upload = self.getUploadDir()
         return {
-            "srpm": f"{upload}/{made[0].name}",
+            "srpm": f"{upload}/{made.name}",
             "logs": [f"{upload}/{name}" for name in buildroot.log_names],
             "brootid": buildroot.id,
             "source": {"source": Path(pkg).name, "url": Path(pkg).name},

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adjutant.devhub import hosts, tags
+from adjutant.devhub import groups, hosts, tags, targets
 from tests.support.devhub_process import DevHubProcess
 from tests.support.hub_endpoint import HubEndpoint
 
@@ -24,9 +24,9 @@ def seed(proc: DevHubProcess) -> None:
         tags.create_tag(call.db, "dh-base", "x86_64", {"rpm.macro.dist": ".dh1"})
         tags.create_tag(call.db, BUILD_TAG, None, {}, ["dh-base"])
         tags.create_tag(call.db, DEST_TAG, None, {}, ["dh-base"])
-        tags.create_target(call.db, TARGET, BUILD_TAG, DEST_TAG)
-        tags.add_group(call.db, BUILD_TAG, "build", ["bash", "rpm-build"])
-        tags.add_group(call.db, BUILD_TAG, "srpm-build", ["bash", "rpm-build"])
+        targets.create_target(call.db, TARGET, BUILD_TAG, DEST_TAG)
+        groups.add_group(call.db, BUILD_TAG, "build", ["bash", "rpm-build"])
+        groups.add_group(call.db, BUILD_TAG, "srpm-build", ["bash", "rpm-build"])
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 
 from adjutant.container.backend import LABEL_WORKER
 from adjutant.container.podman import PodmanBackend
-from adjutant.devhub import hosts, tags
+from adjutant.devhub import hosts, package_lists, tags, targets
 from adjutant.devhub.app import DevHub
 from tests.scenarios import worker_builds
 from tests.scenarios.worker_builds import WorkerSite
@@ -283,7 +283,7 @@ def _koji_build(site: DevhubSite, tmp_path: Path, name: str, *extra: str,
     """`koji build [extra] TARGET SRPM --nowait` with the stock CLI; returns the task id."""
     assert site.hub_admin is not None
     with site.hub_admin.admin_call() as call:
-        tags.add_package(call.db, devhub_site.DEST_TAG, name, call.session.user_id)
+        package_lists.add_package(call.db, devhub_site.DEST_TAG, name, call.session.user_id)
     srpm = build_srpm(simple_spec(name, build_requires="adjutant-dep",
                                   build_script=build_script), tmp_path / name)
     config = tmp_path / "koji.conf"
@@ -391,7 +391,8 @@ def test_koji_build_from_git_checks_out_in_the_buildroot_and_completes(
 ) -> None:
     assert site.hub_admin is not None
     with site.hub_admin.admin_call() as call:
-        tags.add_package(call.db, devhub_site.DEST_TAG, "adjutant-scm", call.session.user_id)
+        package_lists.add_package(call.db, devhub_site.DEST_TAG, "adjutant-scm",
+                                  call.session.user_id)
     repo = _git_repo(tmp_path / "allowed", "adjutant-scm")
     commit = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True,
                             text=True, check=True).stdout.strip()
@@ -456,7 +457,8 @@ def test_koji_build_from_git_over_http(
 ) -> None:
     assert site.hub_admin is not None
     with site.hub_admin.admin_call() as call:
-        tags.add_package(call.db, devhub_site.DEST_TAG, "adjutant-http", call.session.user_id)
+        package_lists.add_package(call.db, devhub_site.DEST_TAG, "adjutant-http",
+                                  call.session.user_id)
     task_id = _scm_build(site, tmp_path, git_http_url)
     assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
         worker_builds.fault_of(site.admin, task_id)
@@ -493,9 +495,9 @@ def test_a_chain_build_waits_for_the_repo_between_levels(
         tags.create_tag(call.db, "adj-chain-dest", None, {}, [devhub_site.BASE_TAG])
         tags.create_tag(call.db, "adj-chain-build", None, {},
                         ["adj-chain-dest", devhub_site.BUILD_TAG])
-        tags.create_target(call.db, "adj-chain", "adj-chain-build", "adj-chain-dest")
+        targets.create_target(call.db, "adj-chain", "adj-chain-build", "adj-chain-dest")
         for name in ("adjutant-chain-a", "adjutant-chain-b"):
-            tags.add_package(call.db, "adj-chain-dest", name, call.session.user_id)
+            package_lists.add_package(call.db, "adj-chain-dest", name, call.session.user_id)
     devhub_site.make_repo(hub, "adj-chain-build")
     first = _git_repo(tmp_path / "allowed", "adjutant-chain-a")
     second = _git_repo(tmp_path / "allowed", "adjutant-chain-b",
@@ -538,7 +540,7 @@ def test_build_and_tag_notifications_are_mailed(
         assert f"taskinfo?taskID={task_id}" in mail.get_payload()
         assert site.hub_admin is not None
         with site.hub_admin.admin_call() as call:
-            tags.add_package(call.db, devhub_site.BASE_TAG, "adjutant-notify",
+            package_lists.add_package(call.db, devhub_site.BASE_TAG, "adjutant-notify",
                              call.session.user_id)
         tagged = _koji_cli(site, tmp_path, "tag-build", "--nowait", devhub_site.BASE_TAG,
                            build["nvr"])

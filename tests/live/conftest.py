@@ -10,6 +10,12 @@ Set these to run them (they are skipped otherwise, since no real hub is reachabl
     ADJUTANT_LIVE_HOST_NAME   that host's name on the hub
     ADJUTANT_LIVE_TARGET      a build target
     ADJUTANT_LIVE_TAG         that target's build tag
+
+Worker tests also need ADJUTANT_LIVE_TASK_IMAGE (and ADJUTANT_LIVE_PODMAN_URL if not the
+default socket); the SCM build tests need ADJUTANT_LIVE_GIT_URL (a git+http(s) URL of a
+repository holding one spec) and ADJUTANT_LIVE_CHAIN_URLS (two such URLs, space-separated,
+the second BuildRequiring the first). ADJUTANT_LIVE_ALLOWED_SCMS sets the worker's
+allowed_scms (default: every SCM, no source command).
 """
 
 from __future__ import annotations
@@ -77,7 +83,10 @@ def live_site(live_endpoint: HubEndpoint,
         base / "kojid.conf",
         {"server": live_endpoint.server, "topurl": live_endpoint.topurl,
          "workdir": str(workdir), "cert": str(live_endpoint.host_cert),
-         "serverca": str(live_endpoint.serverca), "maxjobs": "2", "sleeptime": "2"},
+         "serverca": str(live_endpoint.serverca), "sleeptime": "2",
+         # a chain build holds 3 slots on a host that runs all of it
+         "maxjobs": "4",
+         "allowed_scms": os.environ.get("ADJUTANT_LIVE_ALLOWED_SCMS", "*:*:no:")},
         {"worker_name": label, "podman_url": podman_url, "task_image_default": image,
          "repo_access": "topurl", "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "10"},
     )  # fmt: skip

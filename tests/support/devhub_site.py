@@ -14,7 +14,7 @@ from pathlib import Path
 
 import koji
 
-from adjutant.devhub import hosts, tags
+from adjutant.devhub import groups, hosts, tags, targets
 from adjutant.devhub.admin_cli import import_files
 from adjutant.devhub.app import DevHub
 from tests.support.devhub import HubHarness
@@ -56,9 +56,9 @@ def seed_site(hub: DevHub, scratch: Path) -> None:
         tags.create_tag(call.db, BASE_TAG, "x86_64", {})
         tags.create_tag(call.db, BUILD_TAG, None, {}, [BASE_TAG])
         tags.create_tag(call.db, DEST_TAG, None, {}, [BASE_TAG])
-        tags.create_target(call.db, TARGET, BUILD_TAG, DEST_TAG)
+        targets.create_target(call.db, TARGET, BUILD_TAG, DEST_TAG)
         for group in ("build", "srpm-build"):
-            tags.add_group(call.db, BUILD_TAG, group, ["adjutant-test-macros"])
+            groups.add_group(call.db, BUILD_TAG, group, ["adjutant-test-macros"])
     import_into(hub, BASE_TAG, rpms)
 
 
