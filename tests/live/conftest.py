@@ -28,34 +28,22 @@ from pathlib import Path
 import pytest
 
 from adjutant.container.podman import PodmanBackend
+from tests.live.markers import MISSING, PATHS, VARIABLES
 from tests.scenarios.worker_builds import WorkerSite
 from tests.support.hub_endpoint import HubEndpoint
 from tests.support.worker_process import kojid_conf, running_worker
-
-VARIABLES = {
-    "server": "ADJUTANT_LIVE_SERVER",
-    "topurl": "ADJUTANT_LIVE_TOPURL",
-    "serverca": "ADJUTANT_LIVE_SERVERCA",
-    "admin_cert": "ADJUTANT_LIVE_ADMIN_CERT",
-    "host_cert": "ADJUTANT_LIVE_HOST_CERT",
-    "host_name": "ADJUTANT_LIVE_HOST_NAME",
-    "target": "ADJUTANT_LIVE_TARGET",
-    "build_tag": "ADJUTANT_LIVE_TAG",
-}
-PATHS = ("serverca", "admin_cert", "host_cert")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/live/" in str(item.fspath):
             item.add_marker(pytest.mark.live)
+            item.add_marker(pytest.mark.skipif(
+                bool(MISSING), reason=f"no live koji hub configured (unset: {', '.join(MISSING)})"))
 
 
 @pytest.fixture(scope="session")
 def live_endpoint() -> HubEndpoint:
-    missing = [var for var in VARIABLES.values() if not os.environ.get(var)]
-    if missing:
-        pytest.skip(f"no live koji hub configured (unset: {', '.join(missing)})")
     values: dict[str, object] = {key: os.environ[var] for key, var in VARIABLES.items()}
     for key in PATHS:
         values[key] = Path(str(values[key]))
@@ -68,9 +56,7 @@ STOP_GRACE_S = 5
 @pytest.fixture(scope="session")
 def live_site(live_endpoint: HubEndpoint,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerSite]:
-    image = os.environ.get("ADJUTANT_LIVE_TASK_IMAGE")
-    if not image:
-        pytest.skip("ADJUTANT_LIVE_TASK_IMAGE is not set")
+    image = os.environ["ADJUTANT_LIVE_TASK_IMAGE"]  # tests using this are marked needs_worker
     podman_url = os.environ.get("ADJUTANT_LIVE_PODMAN_URL", "unix:///run/podman/podman.sock")
     base = tmp_path_factory.mktemp("live-worker")
     workdir = base / "work"

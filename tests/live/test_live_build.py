@@ -14,11 +14,13 @@ from pathlib import Path
 import koji
 import pytest
 
+from tests.live.markers import needs_worker
 from tests.scenarios import worker_builds
 from tests.scenarios.worker_builds import WorkerSite
 from tests.support.hub_endpoint import HubEndpoint
 from tests.support.srpms import build_srpm, simple_spec
 
+pytestmark = needs_worker
 
 def _scratch_build(endpoint: HubEndpoint, site: WorkerSite, tmp_path: Path, source: str) -> int:
     return _submit(endpoint, tmp_path, "build", "--scratch", endpoint.target, source)
@@ -87,16 +89,19 @@ def test_live_build_completes_and_is_tagged(live_endpoint: HubEndpoint,
     assert [b["nvr"] for b in live_site.admin.listTagged(dest, package=name)] == [build["nvr"]]
 
 
-def _urls(variable: str, count: int) -> list[str]:
-    urls = os.environ.get(variable, "").split()
-    if len(urls) != count:
-        pytest.skip(f"{variable} is not set to {count} git URL(s)")
-    return urls
+def _urls(variable: str) -> list[str]:
+    return os.environ.get(variable, "").split()
 
 
+def _needs_urls(variable: str, count: int) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(len(_urls(variable)) != count,
+                              reason=f"{variable} is not set to {count} git URL(s)")
+
+
+@_needs_urls("ADJUTANT_LIVE_GIT_URL", 1)
 def test_live_build_from_git(live_endpoint: HubEndpoint, live_site: WorkerSite,
                              tmp_path: Path) -> None:
-    [url] = _urls("ADJUTANT_LIVE_GIT_URL", 1)
+    [url] = _urls("ADJUTANT_LIVE_GIT_URL")
     task_id = _submit(live_endpoint, tmp_path, "build", "--scratch", live_endpoint.target, url)
     assert live_site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
         worker_builds.fault_of(live_site.admin, task_id)
@@ -104,9 +109,10 @@ def test_live_build_from_git(live_endpoint: HubEndpoint, live_site: WorkerSite,
     assert srpm_task["method"] == "buildSRPMFromSCM"
 
 
+@_needs_urls("ADJUTANT_LIVE_CHAIN_URLS", 2)
 def test_live_chain_build(live_endpoint: HubEndpoint, live_site: WorkerSite,
                           tmp_path: Path) -> None:
-    first, second = _urls("ADJUTANT_LIVE_CHAIN_URLS", 2)
+    first, second = _urls("ADJUTANT_LIVE_CHAIN_URLS")
     task_id = _submit(live_endpoint, tmp_path, "chain-build", live_endpoint.target, first,
                       ":", second)
     assert live_site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \

@@ -10,9 +10,11 @@ tests/integration/test_worker_devhub.py.
 
 from __future__ import annotations
 
+from tests.live.markers import needs_worker
 from tests.scenarios import worker_builds
 from tests.scenarios.worker_builds import WorkerSite
 
+pytestmark = needs_worker
 
 def test_live_build_succeeds(live_site: WorkerSite) -> None:
     worker_builds.build_succeeds(live_site, "adjutant-live-hello")
