@@ -14,6 +14,7 @@ import koji
 
 from adjutant.devhub import clock
 from adjutant.devhub.db import Cursor, Row
+from adjutant.devhub.lookup import by_id_or_name
 from adjutant.devhub.rpc import API, Call
 from adjutant.devhub.sessions import create_user, get_user, require_perm
 
@@ -37,28 +38,12 @@ def host_info(row: Row) -> dict[str, Any]:
 
 def find_host(db: Cursor, info: int | str | dict[str, Any], strict: bool = False) -> Row | None:
     """A host row by id or name."""
-    if isinstance(info, dict):
-        info = info.get("id") or info.get("name") or ""
-    if isinstance(info, int):
-        row = db.one("SELECT * FROM hosts WHERE id = ?", (info,))
-    elif isinstance(info, str):
-        row = db.one("SELECT * FROM hosts WHERE name = ?", (info,))
-    else:
-        raise koji.ParameterError(f"Invalid type for hostInfo: {type(info)}")
-    if row is None and strict:
-        raise koji.GenericError(f"Invalid hostInfo: {info}")
-    return row
+    return by_id_or_name(db, "hosts", info, strict, "Invalid hostInfo: {info}")
 
 
 def find_channel(db: Cursor, info: int | str, strict: bool = False) -> Row | None:
     """A channel row by id or name."""
-    if isinstance(info, int):
-        row = db.one("SELECT * FROM channels WHERE id = ?", (info,))
-    else:
-        row = db.one("SELECT * FROM channels WHERE name = ?", (str(info),))
-    if row is None and strict:
-        raise koji.GenericError(f"No such channel: {info}")
-    return row
+    return by_id_or_name(db, "channels", info, strict, "No such channel: {info}")
 
 
 def ensure_channel(db: Cursor, name: str) -> int:

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import koji
-
 from adjutant.devhub.db import Cursor, Row
+from adjutant.devhub.lookup import by_id_or_name
 from adjutant.devhub.rpc import API, Call
 from adjutant.devhub.sessions import get_user, require_login, require_perm
 from adjutant.devhub.tags import find_tag, tag_chain, touch_tag
 
 
 def find_package(db: Cursor, info: Any, strict: bool = False) -> Row | None:
-    if isinstance(info, int):
-        row = db.one("SELECT * FROM packages WHERE id = ?", (info,))
-    else:
-        row = db.one("SELECT * FROM packages WHERE name = ?", (str(info),))
-    if row is None and strict:
-        raise koji.GenericError(f"No such package: {info}")
-    return row
+    """A package row by id or name."""
+    return by_id_or_name(db, "packages", info, strict, "No such package: {info}")
 
 
 def ensure_package(db: Cursor, name: str) -> int:

@@ -15,23 +15,14 @@ from typing import Any
 import koji
 
 from adjutant.devhub.db import Cursor, Row
+from adjutant.devhub.lookup import by_id_or_name
 from adjutant.devhub.rpc import API, Call
 from adjutant.devhub.sessions import require_perm
 
 
 def find_tag(db: Cursor, info: Any, strict: bool = False) -> Row | None:
     """A tag row by id, name or {id|name} dict."""
-    if isinstance(info, dict):
-        info = info.get("id") or info.get("name")
-    if isinstance(info, int):
-        row = db.one("SELECT * FROM tags WHERE id = ?", (info,))
-    elif isinstance(info, str):
-        row = db.one("SELECT * FROM tags WHERE name = ?", (info,))
-    else:
-        raise koji.ParameterError(f"Invalid type for tagInfo: {type(info)}")
-    if row is None and strict:
-        raise koji.GenericError(f"No such tagInfo: {info!r}")
-    return row
+    return by_id_or_name(db, "tags", info, strict, "No such tagInfo: {info!r}")
 
 
 def tag_info(row: Row) -> dict[str, Any]:
