@@ -132,6 +132,24 @@ def report(
     )
 
 
+def is_merged(files: RepoFiles) -> bool:
+    """Whether the repo was merged with external repos (its repomd.xml lists pkgorigins).
+
+    Read from the repo rather than asked of the hub, so the hub sees kojid's calls only. A
+    repo without repomd.xml is left for dnf to report.
+    """
+    repomd = files.read("repodata/repomd.xml")
+    if repomd is None:
+        return False
+    try:
+        origin_location(repomd.decode("utf-8", errors="replace"))
+    except BuildrootError as exc:
+        if "no 'origin' entry" in str(exc):
+            return False
+        raise
+    return True
+
+
 def _origins(files: RepoFiles) -> dict[str, str]:
     repomd = files.read("repodata/repomd.xml")
     if repomd is None:

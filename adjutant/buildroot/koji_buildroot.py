@@ -373,7 +373,9 @@ class KojiBuildroot:
         spec = buildroot_spec(
             adjutant, image=self.request.image, task_id=self.request.task_id,
             buildroot_id=self.id, location=location, environment=self._build.environment,
-            network_enabled=network, needs_network=self.request.needs_network,
+            network_enabled=network,
+            needs_network=self.request.needs_network or (
+                location.access is RepoAccess.MOUNT and self._has_external_repos()),
             extra_mounts=self.request.extra_mounts,
         )  # fmt: skip
         try:
@@ -391,6 +393,13 @@ class KojiBuildroot:
             staging_dir=staging, bridge=spec.network is NetworkMode.BRIDGE,
             keep_network=network,
         )  # fmt: skip
+
+    def _has_external_repos(self) -> bool:
+        """Whether the repo merges external repos: their packages are fetched from their own
+        URLs, so installing needs the network even when the koji repo is mounted (with a
+        topurl the bridge is there anyway)."""
+        assert self._files is not None
+        return hub_listing.is_merged(self._files)
 
     def _prepare(self, steps: ContainerSteps) -> None:
         assert self._repo is not None and self._build is not None and self.id is not None

@@ -3,6 +3,8 @@
 from adjutant.devhub import (  # noqa: F401
     buildroots,
     builds,
+    dist_repos,
+    external_repos,
     fault_api,
     groups,
     host_tasks,
@@ -13,6 +15,7 @@ from adjutant.devhub import (  # noqa: F401
     package_lists,
     repos,
     rpm_import,
+    rpm_sigs,
     sessions,
     submit,
     tags,

@@ -15,6 +15,7 @@ import koji
 from adjutant.devhub import clock
 from adjutant.devhub.builds import find_rpm, list_rpms
 from adjutant.devhub.db import Cursor, Row
+from adjutant.devhub.external_repos import add_external_rpm
 from adjutant.devhub.host_tasks import assert_task_host
 from adjutant.devhub.hosts import find_host, require_host
 from adjutant.devhub.rpc import API, Call
@@ -102,9 +103,9 @@ def set_buildroot_state(call: Call, brootid: int, state: Any, task_id: int | Non
 def _set_list(call: Call, br_id: int, rpmlist: list[dict[str, Any]], update: bool) -> None:
     ids = []
     for entry in rpmlist:
-        if entry.get("location") is not None:
-            raise koji.GenericError(
-                f"No such external repo: {entry.get('location')} (devhub has no external repos)")
+        if entry.get("location"):
+            ids.append(add_external_rpm(call.db, entry, entry["location"]))
+            continue
         rpm = find_rpm(call.db, entry, strict=True)
         assert rpm is not None
         ids.append(rpm["id"])

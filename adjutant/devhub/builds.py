@@ -112,16 +112,23 @@ def rpm_info(row: Row) -> dict[str, Any]:
         "nvr": nvr, "draft": False, "payloadhash": row["payloadhash"], "size": row["size"],
         "buildtime": row["buildtime"], "build_id": row["build_id"],
         "buildroot_id": row["buildroot_id"], "external_repo_id": row["external_repo_id"],
-        "external_repo_name": "INTERNAL" if not row["external_repo_id"] else None,
+        "external_repo_name": ("INTERNAL" if not row["external_repo_id"]
+                               else row["external_repo_name"]
+                               if "external_repo_name" in row.keys() else None),
         "metadata_only": False, "extra": None,
     }
 
 
+# rpm rows with their external repo's name (NULL for internal rpms).
+RPM_SELECT = ("SELECT r.*, er.name AS external_repo_name FROM rpms r "
+              "LEFT JOIN external_repos er ON er.id = r.external_repo_id")
+
+
 def find_rpm(db: Cursor, info: Any, strict: bool = False) -> Row | None:
-    """An internal rpm by id, NVRA string or dict (id, or name/version/release/arch)."""
+    """An rpm by id, or an internal one by NVRA string or dict (id, or name/version/...)."""
     row = None
     if isinstance(info, int):
-        row = db.one("SELECT * FROM rpms WHERE id = ?", (info,))
+        row = db.one(f"{RPM_SELECT} WHERE r.id = ?", (info,))
     elif isinstance(info, str):
         nvra = koji.parse_NVRA(info)
         row = db.one("SELECT * FROM rpms WHERE name = ? AND version = ? AND release = ? "
@@ -238,11 +245,13 @@ def list_rpms(call: Call, buildID: Any = None, buildrootID: Any = None, imageID:
               queryOpts: Any = None, draft: Any = None) -> list[dict[str, Any]]:
     if componentBuildrootID is not None:
         rows = call.db.rows(
-            "SELECT r.*, bl.is_update FROM rpms r JOIN buildroot_listing bl "
-            "ON bl.rpm_id = r.id WHERE bl.buildroot_id = ? ORDER BY r.id",
+            "SELECT r.*, er.name AS external_repo_name, bl.is_update FROM rpms r "
+            "LEFT JOIN external_repos er ON er.id = r.external_repo_id "
+            "JOIN buildroot_listing bl ON bl.rpm_id = r.id WHERE bl.buildroot_id = ? "
+            "ORDER BY r.id",
             (componentBuildrootID,))
     else:
-        rows = call.db.rows("SELECT * FROM rpms ORDER BY id")
+        rows = call.db.rows(f"{RPM_SELECT} ORDER BY r.id")
     if buildID is not None:
         rows = [r for r in rows if r["build_id"] == buildID]
     if buildrootID is not None:
@@ -253,7 +262,7 @@ def list_rpms(call: Call, buildID: Any = None, buildrootID: Any = None, imageID:
     out = []
     for r in rows:
         info = rpm_info(r)
-        if "is_update" in r:
+        if "is_update" in r.keys():
             info["is_update"] = bool(r["is_update"])
         out.append(info)
     return out
@@ -285,8 +294,15 @@ def list_tagged_rpms(call: Call, tag: Any, event: Any = None, inherit: bool = Fa
             if arch is not None and r["arch"] not in (arch if isinstance(arch, list) else [arch]):
                 continue
             info = rpm_info(r)
-            info.update(tag_id=build["tag_id"], tag_name=build["tag_name"], sigkey="")
-            rpms.append(info)
+            info.update(tag_id=build["tag_id"], tag_name=build["tag_name"])
+            # rpmsigs: one entry per cached signature, as the hub's outer join gives them.
+            keys = [r["sigkey"] for r in call.db.rows(
+                "SELECT sigkey FROM rpm_sigs WHERE rpm_id = ? ORDER BY sigkey", (info["id"],))]
+            for key in (keys or [None]) if rpmsigs else [None]:
+                entry = dict(info)
+                if rpmsigs:
+                    entry["sigkey"] = key
+                rpms.append(entry)
     return [rpms, builds]
 
 

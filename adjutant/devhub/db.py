@@ -95,7 +95,8 @@ CREATE TABLE IF NOT EXISTS buildroot_listing (
 CREATE TABLE IF NOT EXISTS repos (
     id INTEGER PRIMARY KEY AUTOINCREMENT, tag_id INTEGER NOT NULL, state INTEGER NOT NULL,
     create_event INTEGER NOT NULL, create_time REAL NOT NULL, task_id INTEGER,
-    opts TEXT NOT NULL DEFAULT '{}', custom_opts TEXT NOT NULL DEFAULT '{}');
+    opts TEXT NOT NULL DEFAULT '{}', custom_opts TEXT NOT NULL DEFAULT '{}',
+    dist INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS build_notifications (
     id INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL, package_id INTEGER,
     tag_id INTEGER, success_only INTEGER NOT NULL DEFAULT 0, email TEXT NOT NULL);
@@ -105,7 +106,20 @@ CREATE TABLE IF NOT EXISTS repo_queue (
     priority INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1, task_id INTEGER,
     repo_id INTEGER, tries INTEGER NOT NULL DEFAULT 0, create_time REAL NOT NULL,
     update_time REAL);
+CREATE TABLE IF NOT EXISTS external_repos (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE NOT NULL, url TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tag_external_repos (
+    tag_id INTEGER NOT NULL, external_repo_id INTEGER NOT NULL, priority INTEGER NOT NULL,
+    merge_mode TEXT NOT NULL, arches TEXT, PRIMARY KEY (tag_id, external_repo_id),
+    UNIQUE (tag_id, priority));
+CREATE TABLE IF NOT EXISTS rpm_sigs (
+    rpm_id INTEGER NOT NULL, sigkey TEXT NOT NULL, sighash TEXT NOT NULL,
+    PRIMARY KEY (rpm_id, sigkey));
 """
+
+# Columns added after a table first shipped: (table, column, declaration). A devhub home made
+# by an older adjutant gets them on open, so its hub keeps working.
+_ADDED_COLUMNS = (("repos", "dist", "INTEGER NOT NULL DEFAULT 0"),)
 
 
 class Database:
@@ -125,6 +139,13 @@ class Database:
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.executescript(SCHEMA)
+            self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        for table, column, declaration in _ADDED_COLUMNS:
+            present = {row["name"] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:

@@ -58,16 +58,16 @@ def repo_info(db: Cursor, row: Row) -> dict[str, Any]:
         "begin_event": row["create_event"], "end_event": None,
         "creation_time": clock.iso(row["create_time"]), "create_ts": row["create_time"],
         "state_time": clock.iso(row["create_time"]), "state_ts": row["create_time"],
-        "task_id": row["task_id"], "task_state": task_state, "dist": False,
+        "task_id": row["task_id"], "task_state": task_state, "dist": bool(row["dist"]),
         "opts": json.loads(row["opts"]), "custom_opts": json.loads(row["custom_opts"]),
     }
 
 
 def current_repo(db: Cursor, tag_id: int, min_event: int | None = None,
                  opts: dict[str, Any] | None = None) -> Row | None:
-    """The newest READY repo of the tag with these options, made at or after min_event."""
-    for row in db.rows("SELECT * FROM repos WHERE tag_id = ? AND state = ? ORDER BY id DESC",
-                       (tag_id, RS["READY"])):
+    """The newest READY (build) repo of the tag with these options, made at or after min_event."""
+    for row in db.rows("SELECT * FROM repos WHERE tag_id = ? AND state = ? AND dist = 0 "
+                       "ORDER BY id DESC", (tag_id, RS["READY"])):
         if min_event is not None and row["create_event"] < min_event:
             continue
         if opts is not None and json.loads(row["opts"]) != opts:
@@ -86,8 +86,8 @@ def get_repo(call: Call, tag: Any, state: Any = None, event: Any = None, dist: b
     tag_row = find_tag(call.db, tag, strict=True)
     assert tag_row is not None
     wanted = RS["READY"] if state is None else state
-    for row in call.db.rows("SELECT * FROM repos WHERE tag_id = ? AND state = ? "
-                            "ORDER BY id DESC", (tag_row["id"], wanted)):
+    for row in call.db.rows("SELECT * FROM repos WHERE tag_id = ? AND state = ? AND dist = ? "
+                            "ORDER BY id DESC", (tag_row["id"], wanted, int(bool(dist)))):
         if min_event is not None and row["create_event"] < int(min_event):
             continue
         if json.loads(row["custom_opts"]):
@@ -137,9 +137,11 @@ def repo_done(call: Call, repo_id: int, data: dict[str, Any], expire: bool = Fal
         raise koji.GenericError(f"Repo {repo_id} not in INIT state")
     tag = find_tag(call.db, row["tag_id"], strict=True)
     assert tag is not None
-    repodir = call.config.topdir / "repos" / tag["name"] / str(repo_id)
+    # Dist repos have their content moved in by host.distRepoMove, arch by arch.
+    repodir = call.config.topdir / ("repos-dist" if row["dist"] else "repos") / tag["name"] \
+        / str(repo_id)
     work = call.config.topdir / "work"
-    for arch, (uploadpath, files) in data.items():
+    for arch, (uploadpath, files) in ({} if row["dist"] else data).items():
         archdir = repodir / koji.canonArch(arch)
         if not archdir.is_dir():
             raise koji.GenericError(f"Repo arch directory missing: {archdir}")
@@ -164,7 +166,8 @@ def repo_done(call: Call, repo_id: int, data: dict[str, Any], expire: bool = Fal
         if latest.is_symlink() or latest.exists():
             latest.unlink()
         latest.symlink_to(str(repo_id))
-    _satisfy_requests(call.db, row)
+    if not row["dist"]:
+        _satisfy_requests(call.db, row)
 
 
 def _satisfy_requests(db: Cursor, repo: Row) -> None:

@@ -24,6 +24,7 @@ from adjutant.devhub.host_tasks import assert_task_host
 from adjutant.devhub.hosts import require_host
 from adjutant.devhub.notifications import notify_build
 from adjutant.devhub.rpc import API, Call
+from adjutant.devhub.rpm_sigs import record_imported_sig
 from adjutant.devhub.sessions import require_perm
 from adjutant.devhub.tasks import task_row
 
@@ -80,12 +81,14 @@ def insert_rpm(db: Cursor, topdir: Path, path: Path, build: Row, info: dict[str,
     else:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest)
-    return db.run(
+    rpm_id = db.run(
         "INSERT INTO rpms (build_id, name, version, release, epoch, arch, payloadhash, size, "
         "buildtime, buildroot_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (build["id"], info["name"], info["version"], info["release"], info["epoch"],
          info["arch"], info["payloadhash"], info["size"], info["buildtime"], brootid),
     )
+    record_imported_sig(db, topdir, rpm_id, dest)
+    return rpm_id
 
 
 def _work(call: Call, relpath: str) -> Path:

@@ -268,10 +268,3 @@ def set_inheritance_data(call: Call, tag: Any, data: list[dict[str, Any]],
         add_inheritance(call.db, row["id"], link["parent_id"], int(link.get("priority", 0)),
                         link.get("maxdepth"), bool(link.get("intransitive")),
                         bool(link.get("noconfig")))
-
-
-@API.export("getExternalRepoList")
-def get_external_repo_list(call: Call, tag_info: Any, event: Any = None) -> list[Any]:
-    """devhub has no external repos; the real hub's empty answer."""
-    find_tag(call.db, tag_info, strict=True)
-    return []

@@ -4,8 +4,9 @@ koji's own default tasks (shutdown, restart, restartVerify, restartHosts, depend
 sleep, waittest, fork, subtask, someMethod, default, waitrepo), the same set kojid registers;
 kojid's rpm build pipeline: ``build``, ``rebuildSRPM``, ``buildSRPMFromSCM``, ``buildArch``
 (container buildroots), ``tagBuild``, ``chainbuild``, ``buildNotification`` and
-``tagNotification`` (mail); the repo tasks ``newRepo`` and ``createrepo`` (made on the worker,
-as kojid does); and the methods adjutant refuses (unsupported).
+``tagNotification`` (mail); the repo tasks ``newRepo``, ``createrepo``, ``distRepo`` and
+``createdistrepo`` (made on the worker, as kojid does); and the methods adjutant refuses
+(unsupported).
 """
 
 from koji.tasks import (
@@ -27,7 +28,9 @@ from adjutant.tasks.build import BuildTask
 from adjutant.tasks.build_arch import BuildArchTask
 from adjutant.tasks.build_srpm_from_scm import BuildSRPMFromSCMTask
 from adjutant.tasks.chain_build import ChainBuildTask
+from adjutant.tasks.create_dist_repo import CreateDistRepoTask
 from adjutant.tasks.createrepo import CreaterepoTask
+from adjutant.tasks.dist_repo import NewDistRepoTask
 from adjutant.tasks.new_repo import NewRepoTask
 from adjutant.tasks.notifications import BuildNotificationTask, TagNotificationTask
 from adjutant.tasks.rebuild_srpm import RebuildSRPMTask
@@ -58,4 +61,6 @@ HANDLERS = (
     TagNotificationTask,
     NewRepoTask,
     CreaterepoTask,
+    NewDistRepoTask,
+    CreateDistRepoTask,
 )

@@ -7,8 +7,8 @@ starting point (``--update``, and ``--skip-stat`` with ``createrepo_skip_stat``)
 makes regenerating a big tag fast. The repodata is uploaded to the task's dir and the task
 returns ``[uploadpath, [files]]`` for newRepo to hand to ``host.repoDone``.
 
-Tags with external repos need their repodata merged (mergerepo_c); that is not done yet, and
-such a task fails at once with a fault saying so rather than making a repo missing packages.
+A tag with external repos gets its repodata merged with theirs (merge_repos: mergerepo_c in
+the tag's merge mode); the merged repodata, with pkgorigins, is what is uploaded.
 """
 
 from __future__ import annotations
@@ -22,6 +22,14 @@ import koji
 from koji.tasks import BaseTaskHandler, RefuseTask
 
 from adjutant.errors import TaskParamError
+from adjutant.tasks.merge_repos import (
+    MERGEREPOS_LOG,
+    merge_argv,
+    merge_mode,
+    mergerepo_version,
+    repo_urls,
+    run_merge,
+)
 
 EMPTY_REPO_NOTE = "This repo is empty because its tag has no content for this arch\n"
 CREATEREPO_LOG = "createrepo.log"
@@ -62,10 +70,6 @@ class CreaterepoTask(BaseTaskHandler):  # type: ignore[misc]
             if not (topdir / "repos").is_dir():
                 raise RefuseTask(f"No access to repos dir {topdir / 'repos'}")
             raise koji.GenericError(f"Repo directory missing: {repo_dir}")
-        if self.session.getExternalRepoList(repo["tag_id"], event=repo["create_event"]):
-            raise koji.GenericError(
-                f"tag {repo['tag_name']} has external repos: adjutant does not merge external "
-                "repodata yet (mergerepo_c); run this tag's createrepo tasks on a kojid host")
         out_dir = Path(self.workdir) / "repo"
         data_dir = out_dir / "repodata"
         out_dir.mkdir(parents=True)
@@ -78,7 +82,11 @@ class CreaterepoTask(BaseTaskHandler):  # type: ignore[misc]
         argv = createrepo_argv(out_dir, repo_dir, pkglist, groups if groups.is_file() else None,
                                update, bool(self.options.createrepo_skip_stat))
         self._run(argv)
-        if pkglist is None:
+        external = self.session.getExternalRepoList(repo["tag_id"], event=repo["create_event"])
+        if external:
+            self._merge(external, repo_id, arch, out_dir, repo_dir / "blocklist",
+                        groups if groups.is_file() else None)
+        elif pkglist is None:
             (data_dir / "EMPTY_REPO").write_text(EMPTY_REPO_NOTE)
         upload = self.getUploadDir()
         files = sorted(p.name for p in data_dir.iterdir())
@@ -100,6 +108,23 @@ class CreaterepoTask(BaseTaskHandler):  # type: ignore[misc]
         shutil.copytree(old_data, data_dir)
         (data_dir / "pkgorigins.gz").unlink(missing_ok=True)
         return True
+
+    def _merge(self, external: list[dict[str, Any]], repo_id: int, arch: str, out_dir: Path,
+               blocklist: Path, groups: Path | None) -> None:
+        """Replace out_dir's repodata with the merge of it and the external repos."""
+        mode = merge_mode(external)
+        local = Path(self.workdir) / f"repo_{repo_id}_premerge"
+        out_dir.rename(local)
+        out_dir.mkdir()
+        argv = merge_argv(mode, repo_urls(local, external, arch), arch, out_dir, blocklist,
+                          groups, mergerepo_version())
+        status = run_merge(argv, Path(self.workdir))
+        self.session.uploadWrapper(str(Path(self.workdir) / MERGEREPOS_LOG), self.getUploadDir(),
+                                   MERGEREPOS_LOG)
+        if status != 0:
+            raise koji.GenericError(
+                f"failed to merge repos: mergerepo_c exited with status {status}; "
+                f"see {MERGEREPOS_LOG}")
 
     def _run(self, argv: list[str]) -> None:
         """Run createrepo_c with its output in createrepo.log, uploaded either way."""

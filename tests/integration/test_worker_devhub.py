@@ -12,7 +12,6 @@ import json
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,31 +20,21 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from adjutant.container.backend import LABEL_WORKER
-from adjutant.container.podman import PodmanBackend
 from adjutant.devhub import hosts, package_lists, tags, targets
-from adjutant.devhub.app import DevHub
 from tests.scenarios import worker_builds
 from tests.scenarios.worker_builds import WorkerSite
 from tests.support import devhub_site
-from tests.support.devhub_process import DevHubProcess, free_port
+from tests.support.devhub_process import free_port
+from tests.support.devhub_worker import POLICY_TTL_S, DevhubSite, devhub_worker_site
+from tests.support.http_container import served_over_http
 from tests.support.hub_endpoint import KOJI_CLI
 from tests.support.srpms import build_rpm, build_srpm, simple_spec
-from tests.support.worker_process import kojid_conf, running_worker
+from tests.support.worker_process import running_worker
 
 pytestmark = pytest.mark.integration
 
-STOP_GRACE_S = 3
-POLICY_TTL_S = 8
 # A second name for the task image: what a policy rule picks for "another image".
 ALT_IMAGE = "localhost/adjutant-test/policy-alt:1"
-
-
-@dataclass
-class DevhubSite(WorkerSite):
-    """The worker site, plus direct admin access to devhub (to make tags and repos)."""
-
-    hub_admin: DevHub | None = None
-    kojid_conf: Path | None = None
 
 
 class MailSink:
@@ -75,38 +64,14 @@ def smtp_sink() -> Iterator[tuple[str, MailSink]]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str,
          worker_label: str, smtp_sink: tuple[str, MailSink]) -> Iterator[DevhubSite]:
-    base = tmp_path_factory.mktemp("worker-devhub")
-    hub = DevHubProcess(base / "devhub")
-    devhub_site.seed_site(hub.admin, base / "seed")
-    repo_id = devhub_site.make_repo(hub.admin)
-    hub.start()
-    workdir = base / "work"
-    workdir.mkdir()
-    conf = kojid_conf(
-        base / "kojid.conf",
-        {"server": hub.server, "topurl": hub.topurl, "topdir": str(hub.admin.topdir),
-         "workdir": str(workdir), "cert": str(hub.admin.client_cert(devhub_site.HOST)),
-         "serverca": str(hub.serverca), "maxjobs": "2", "sleeptime": "1", "minspace": "100",
-         "retry_interval": "2", "max_retries": "10",
-         # git repositories under any .../allowed/ dir; no common repo, no source command
-         "allowed_scms": "*:*/allowed/*:no:",
-         "smtphost": smtp_sink[0], "from_addr": "Koji Build System <buildsys@example.com>"},
-        {"worker_name": worker_label, "podman_url": podman_url,
-         "task_image_default": task_image, "repo_access": "mount",
-         "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "5",
-         "policy_enabled": "true", "policy_cache_ttl": str(POLICY_TTL_S),
-         "image_pull_policy": "never"},
-    )  # fmt: skip
-    admin = koji.ClientSession(hub.server, {"serverca": str(hub.serverca)})
-    admin.ssl_login(cert=str(hub.admin_cert), serverca=str(hub.serverca))
-    try:
-        with running_worker(conf, base / "worker.log"):
-            yield DevhubSite(admin, devhub_site.BUILD_TAG, repo_id, workdir, worker_label,
-                             PodmanBackend(podman_url, retry_attempts=2, retry_delay_s=0.5),
-                             base, STOP_GRACE_S, worker_log=base / "worker.log",
-                             hub_admin=hub.admin, kojid_conf=conf)
-    finally:
-        hub.close()
+    extra = {
+        # git repositories under any .../allowed/ dir; no common repo, no source command
+        "allowed_scms": "*:*/allowed/*:no:",
+        "smtphost": smtp_sink[0], "from_addr": "Koji Build System <buildsys@example.com>",
+    }
+    with devhub_worker_site(tmp_path_factory.mktemp("worker-devhub"), podman_url, task_image,
+                            worker_label, extra) as site:
+        yield site
 
 
 def test_builds_with_a_buildrequires_only_the_tag_repo_has(site: WorkerSite,
@@ -439,17 +404,8 @@ def git_http_url(tmp_path: Path, task_image: str) -> Iterator[str]:
     served = tmp_path / "srv" / "allowed" / "adjutant-http.git"
     subprocess.run(["git", "clone", "-q", "--bare", source, str(served)], check=True)
     subprocess.run(["git", "-C", str(served), "update-server-info"], check=True)
-    name = f"adjutant-test-git-{tmp_path.name[-12:]}"
-    subprocess.run(["podman", "run", "-d", "--rm", "--name", name, "-v",
-                    f"{tmp_path / 'srv'}:/srv:ro", "-w", "/srv", task_image,
-                    "python3", "-m", "http.server", "8000"], check=True, capture_output=True)
-    try:
-        address = subprocess.run(["podman", "inspect", name, "--format",
-                                  "{{.NetworkSettings.IPAddress}}"], check=True,
-                                 capture_output=True, text=True).stdout.strip()
-        yield f"git+http://{address}:8000/allowed/adjutant-http.git#main"
-    finally:
-        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)
+    with served_over_http(tmp_path / "srv", task_image) as base_url:
+        yield f"git+{base_url}/allowed/adjutant-http.git#main"
 
 
 def test_koji_build_from_git_over_http(
