@@ -62,6 +62,12 @@ def dist_repo_init(call: Call, tag: Any, keys: Any, task_opts: Any) -> tuple[int
     arches = task_opts.get("arch")
     if not isinstance(arches, list) or not all(isinstance(a, str) for a in arches):
         raise koji.ParameterError(f"distRepo: arch must be a list of arches: {arches!r}")
+    # Checked before anything is written: a refused call's repo id is reused by the next one
+    # (the INSERT rolls back), so directories made here would turn up in that repo.
+    comps = task_opts.get("comps")
+    comps_source = _inside(call.config.topdir / "work", comps, "comps") if comps else None
+    if comps_source is not None and not comps_source.is_file():
+        raise koji.GenericError(f"comps file missing: {comps}")
     event = task_opts.get("event")
     event_id = int(event) if event is not None else call.db.new_event()
     repo_id = call.db.run(
@@ -71,13 +77,9 @@ def dist_repo_init(call: Call, tag: Any, keys: Any, task_opts: Any) -> tuple[int
     for arch in sorted({koji.canonArch(a) for a in arches}):
         (repodir / arch).mkdir(parents=True, exist_ok=True)
     repodir.mkdir(parents=True, exist_ok=True)
-    comps = task_opts.get("comps")
-    if comps:
-        source = _inside(call.config.topdir / "work", comps, "comps")
-        if not source.is_file():
-            raise koji.GenericError(f"comps file missing: {comps}")
+    if comps_source is not None:
         (repodir / "groups").mkdir()
-        shutil.copyfile(source, repodir / "groups" / "comps.xml")
+        shutil.copyfile(comps_source, repodir / "groups" / "comps.xml")
     record = {"id": repo_id, "tag": info["name"], "tag_id": info["id"], "keys": keys,
               "volume": volume, "task_opts": task_opts}
     (repodir / "repo.json").write_text(json.dumps(record, indent=2), encoding="utf-8")

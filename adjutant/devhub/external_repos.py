@@ -164,11 +164,13 @@ def remove_external_repo_from_tag(call: Call, tag_info: Any, repo_info: Any) -> 
     tag = find_tag(call.db, tag_info, strict=True)
     repo = find_external_repo(call.db, repo_info, strict=True)
     assert tag is not None and repo is not None
-    call.db.run("DELETE FROM tag_external_repos WHERE tag_id = ? AND external_repo_id = ?",
-                (tag["id"], repo["id"]))
-    if not call.db.changes():
+    # Not call.db.changes(): that counts every change on the connection so far, not this one.
+    if call.db.one("SELECT 1 FROM tag_external_repos WHERE tag_id = ? AND external_repo_id = ?",
+                   (tag["id"], repo["id"])) is None:
         raise koji.GenericError(
             f"external repo {repo['name']} not associated with tag {tag['name']}")
+    call.db.run("DELETE FROM tag_external_repos WHERE tag_id = ? AND external_repo_id = ?",
+                (tag["id"], repo["id"]))
     touch_tag(call.db, tag["id"])
 
 

@@ -24,23 +24,6 @@ from tests.support.srpms import build_rpm, simple_spec
 
 pytestmark = pytest.mark.integration
 
-COMPS = """<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE comps PUBLIC "-//Red Hat, Inc.//DTD Comps info//EN" "comps.dtd">
-<comps>
-  <group>
-    <id>adjutant-tools</id>
-    <name>Adjutant tools</name>
-    <description>what the dist repo test ships</description>
-    <default>true</default>
-    <uservisible>true</uservisible>
-    <packagelist>
-      <packagereq type="mandatory">{package}</packagereq>
-    </packagelist>
-  </group>
-</comps>
-"""
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str,
          worker_label: str) -> Iterator[DevhubSite]:
@@ -148,21 +131,8 @@ def test_a_dist_repo_has_the_signed_copies_the_fallbacks_and_the_comps(
     dist_tag: tuple[str, str, str], task_image: str,
 ) -> None:
     tag, signed, unsigned = dist_tag
-    comps = tmp_path / "comps.xml"
-    comps.write_text(COMPS.format(package=signed))
-    task_id, info = repo_tasks.dist_repo(site, tag, [signing_key.koji_id], comps,
-                                         allow_missing_signatures=True)
-    assert info["state"] == koji.TASK_STATES["CLOSED"], \
-        worker_builds.fault_of(site.admin, task_id)
-    relpath = repo_tasks.dist_repo_path(site, task_id)
-    contents = files.repo(relpath)
-    assert contents.groups == ["adjutant-tools"]
-    assert set(contents.packages) == {f"{signed}.x86_64", f"{unsigned}.x86_64"}
-    assert contents.packages[f"{signed}.x86_64"] == \
-        f"Packages/{signed[0]}/{signed}-1-1.x86_64.rpm"
-    repo_info = site.admin.repoInfo(int(site.admin.getTaskRequest(task_id)[1]))
-    assert repo_info["dist"] and repo_info["state"] == koji.REPO_READY
-    assert site.admin.getRepo(tag, dist=True)["id"] == repo_info["id"]
+    relpath = repo_tasks.dist_repo_has_signed_copies_and_comps(
+        site, files, tag, signed, unsigned, signing_key, tmp_path)
     assert site.admin.getRepo(tag) is None  # a dist repo is not a build repo
     # dnf in a task container installs the package group from the repo, and the signed
     # package it gets carries our key.

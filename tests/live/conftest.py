@@ -15,7 +15,11 @@ Worker tests also need ADJUTANT_LIVE_TASK_IMAGE (and ADJUTANT_LIVE_PODMAN_URL if
 default socket); the SCM build tests need ADJUTANT_LIVE_GIT_URL (a git+http(s) URL of a
 repository holding one spec) and ADJUTANT_LIVE_CHAIN_URLS (two such URLs, space-separated,
 the second BuildRequiring the first). ADJUTANT_LIVE_ALLOWED_SCMS sets the worker's
-allowed_scms (default: every SCM, no source command).
+allowed_scms (default: every SCM, no source command). The repo task tests need
+ADJUTANT_LIVE_TOPDIR (the hub's topdir, mounted read-write here, as for kojid; the host must
+be in the createrepo channel); the external repo test also ADJUTANT_LIVE_EXTERNAL_REPO_URL
+(a yum repo, `$arch` allowed, reachable from here and from buildroots) and
+ADJUTANT_LIVE_EXTERNAL_PACKAGE (a package it has).
 """
 
 from __future__ import annotations
@@ -72,7 +76,9 @@ def live_site(live_endpoint: HubEndpoint,
          "serverca": str(live_endpoint.serverca), "sleeptime": "2",
          # a chain build holds 3 slots on a host that runs all of it
          "maxjobs": "4",
-         "allowed_scms": os.environ.get("ADJUTANT_LIVE_ALLOWED_SCMS", "*:*:no:")},
+         "allowed_scms": os.environ.get("ADJUTANT_LIVE_ALLOWED_SCMS", "*:*:no:"),
+         **({"topdir": os.environ["ADJUTANT_LIVE_TOPDIR"]}
+            if os.environ.get("ADJUTANT_LIVE_TOPDIR") else {})},
         {"worker_name": label, "podman_url": podman_url, "task_image_default": image,
          "repo_access": "topurl", "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "10"},
     )  # fmt: skip

@@ -6,6 +6,7 @@ back over the topurl, as a yum client would.
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -65,20 +66,23 @@ def createrepo_children(site: WorkerSite, repo: dict[str, Any]) -> dict[str, dic
 
 
 def external_package_reaches_buildroots(site: WorkerSite, files: Files, tag: str,
-                                        ext_name: str, package: str, blocked: str) -> None:
+                                        ext_name: str, package: str,
+                                        blocked: str | None = None) -> None:
     """The tag (with `ext_name` attached) gets a merged repo: its packages plus the external
-    ones, minus the tag's blocked package; a buildroot installs `package` from it and the hub
-    records that rpm as external."""
+    ones, minus the tag's `blocked` package; a buildroot installs `package` from it and the
+    hub records that rpm as external."""
     repo = regen_repo(site, tag)
     child = createrepo_children(site, repo)["x86_64"]
     assert {"createrepo.log", "mergerepos.log"} <= set(site.admin.listTaskOutput(child["id"]))
     contents = files.repo(f"repos/{tag}/{repo['id']}/x86_64")
     assert f"{package}.x86_64" in contents.packages
-    assert f"{blocked}.x86_64" not in contents.packages
+    if blocked:
+        assert f"{blocked}.x86_64" not in contents.packages
     ext_url = site.admin.getExternalRepo(ext_name)["url"].replace("$arch", "x86_64")
     assert {url for nvra, url in contents.origins.items() if nvra.startswith(package)} == \
         {ext_url}
-    assert any(url.endswith(f"/repo_{repo['id']}_premerge/")
+    # Everything else came from the tag's own repo, merged from its premerge copy.
+    assert all(url == ext_url or url.endswith(f"/repo_{repo['id']}_premerge/")
                for url in contents.origins.values())
     result = worker_builds.build_succeeds(site, unique("adjutant-uses-ext"),
                                           build_requires=package, tag=tag,
@@ -121,3 +125,50 @@ def dist_repo_path(site: WorkerSite, task_id: int) -> str:
     repo_id = int(site.admin.getTaskRequest(task_id)[1])
     tag = site.admin.repoInfo(repo_id)["tag_name"]
     return f"repos-dist/{tag}/{repo_id}/x86_64"
+
+
+COMPS = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE comps PUBLIC "-//Red Hat, Inc.//DTD Comps info//EN" "comps.dtd">
+<comps>
+  <group>
+    <id>adjutant-tools</id>
+    <name>Adjutant tools</name>
+    <description>what the dist repo test ships</description>
+    <default>true</default>
+    <uservisible>true</uservisible>
+    <packagelist>
+      <packagereq type="mandatory">{package}</packagereq>
+    </packagelist>
+  </group>
+</comps>
+"""
+
+
+def dist_repo_has_signed_copies_and_comps(site: WorkerSite, files: Files, tag: str,
+                                          signed: str, unsigned: str, key: SigningKey,
+                                          scratch: Path) -> str:
+    """A dist repo of the tag for `key` (unsigned rpms allowed) with a comps group: both
+    packages, the signed one linked from its signed copy, the group in the repodata.
+    Returns the repo's arch dir relative to the topdir."""
+    comps = scratch / "comps.xml"
+    comps.write_text(COMPS.format(package=signed))
+    task_id, info = dist_repo(site, tag, [key.koji_id], comps, allow_missing_signatures=True)
+    assert info["state"] == koji.TASK_STATES["CLOSED"], \
+        worker_builds.fault_of(site.admin, task_id)
+    relpath = dist_repo_path(site, task_id)
+    contents = files.repo(relpath)
+    assert contents.groups == ["adjutant-tools"]
+    assert set(contents.packages) == {f"{signed}.x86_64", f"{unsigned}.x86_64"}
+    assert contents.packages[f"{signed}.x86_64"] == \
+        f"Packages/{signed[0]}/{signed}-1-1.x86_64.rpm"
+    [child] = site.admin.getTaskChildren(task_id)
+    assert child["method"] == "createdistrepo"
+    kojipkgs = json.loads(files.fetch(f"{relpath}/kojipkgs"))
+    assert kojipkgs[f"{signed}-1-1.x86_64.rpm"]["sigkey"] == key.koji_id
+    assert kojipkgs[f"{unsigned}-1-1.x86_64.rpm"]["sigkey"] is None
+    signed_rpm = files.fetch(f"{relpath}/Packages/{signed[0]}/{signed}-1-1.x86_64.rpm")
+    assert bytes.fromhex(key.long_id[-8:]) in signed_rpm  # the signature packet's issuer
+    repo = site.admin.repoInfo(int(site.admin.getTaskRequest(task_id)[1]))
+    assert repo["dist"] and repo["state"] == koji.REPO_READY
+    assert site.admin.getRepo(tag, dist=True)["id"] == repo["id"]
+    return relpath
