@@ -8,6 +8,7 @@ listings with inheritance and `latest`, and getRPM/listRPMs lookups.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import koji
@@ -103,6 +104,26 @@ def new_build(db: Cursor, data: dict[str, Any]) -> int:
     )
 
 
+def build_dir(topdir: Path, build: Row) -> Path:
+    """Where a build's files live: <topdir>/packages/<name>/<version>/<release>."""
+    return topdir.joinpath("packages", str(build["name"]), str(build["version"]),
+                           str(build["release"]))
+
+
+def rpm_build_dir(db: Cursor, topdir: Path, rpm: Row) -> Path:
+    """The build dir of an internal rpm's build."""
+    build = find_build(db, rpm["build_id"], strict=True)
+    assert build is not None
+    return build_dir(topdir, build)
+
+
+def _external_repo_name(row: Row) -> str | None:
+    """'INTERNAL' for koji's own rpms, else the repo's name (rows joined by RPM_SELECT)."""
+    if not row["external_repo_id"]:
+        return "INTERNAL"
+    return row["external_repo_name"] if "external_repo_name" in row.keys() else None
+
+
 def rpm_info(row: Row) -> dict[str, Any]:
     """An rpm as getRPM/listRPMs return it."""
     nvr = f"{row['name']}-{row['version']}-{row['release']}"
@@ -112,9 +133,7 @@ def rpm_info(row: Row) -> dict[str, Any]:
         "nvr": nvr, "draft": False, "payloadhash": row["payloadhash"], "size": row["size"],
         "buildtime": row["buildtime"], "build_id": row["build_id"],
         "buildroot_id": row["buildroot_id"], "external_repo_id": row["external_repo_id"],
-        "external_repo_name": ("INTERNAL" if not row["external_repo_id"]
-                               else row["external_repo_name"]
-                               if "external_repo_name" in row.keys() else None),
+        "external_repo_name": _external_repo_name(row),
         "metadata_only": False, "extra": None,
     }
 

@@ -21,7 +21,7 @@ from typing import Any
 import koji
 
 from adjutant.devhub import clock
-from adjutant.devhub.builds import find_build, find_rpm
+from adjutant.devhub.builds import find_rpm, rpm_build_dir
 from adjutant.devhub.hosts import require_host
 from adjutant.devhub.repos import RS
 from adjutant.devhub.rpc import API, Call
@@ -133,8 +133,11 @@ def dist_repo_move(call: Call, repo_id: int, uploadpath: str, arch: str) -> None
     kojipkgs_file = upload / "kojipkgs"
     if not kojipkgs_file.is_file():
         raise koji.GenericError("Missing kojipkgs file")
-    files = json.loads(manifest.read_text())
-    kojipkgs = json.loads(kojipkgs_file.read_text())
+    try:
+        files = json.loads(manifest.read_text())
+        kojipkgs = json.loads(kojipkgs_file.read_text())
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise koji.GenericError(f"repo_manifest or kojipkgs is not JSON: {exc}") from None
     if not isinstance(files, list) or not isinstance(kojipkgs, dict):
         raise koji.GenericError("repo_manifest must be a list and kojipkgs a dict")
     moves = []
@@ -171,10 +174,7 @@ def _rpm_source(call: Call, topdir: Path, bnp: Any, entry: Any) -> Path:
         if key not in entry or entry[key] != rpm[key]:
             raise koji.GenericError(
                 f"kojipkgs entry does not match db: file {bnp}, key {key}")
-    build = find_build(call.db, rpm["build_id"], strict=True)
-    assert build is not None
-    builddir = topdir.joinpath("packages", str(build["name"]), str(build["version"]),
-                           str(build["release"]))
+    builddir = rpm_build_dir(call.db, topdir, rpm)
     sigkey = entry.get("sigkey")
     rel = koji.pathinfo.signed(dict(rpm), sigkey) if sigkey else koji.pathinfo.rpm(dict(rpm))
     path = builddir / str(rel)

@@ -18,7 +18,7 @@ from typing import Any
 import koji
 
 from adjutant.devhub import clock
-from adjutant.devhub.builds import BS, build_info, find_build, new_build
+from adjutant.devhub.builds import BS, build_dir, build_info, find_build, new_build
 from adjutant.devhub.db import Cursor, Row
 from adjutant.devhub.host_tasks import assert_task_host
 from adjutant.devhub.hosts import require_host
@@ -54,10 +54,6 @@ def read_rpm(path: Path) -> dict[str, Any]:
     return info
 
 
-def _build_dir(topdir: Path, build: Row) -> Path:
-    return topdir / "packages" / str(build["name"]) / str(build["version"]) / str(build["release"])
-
-
 def _move_and_link(src: Path, dest: Path) -> None:
     if dest.exists():
         raise koji.GenericError(f"destination already exists: {dest}")
@@ -75,7 +71,7 @@ def insert_rpm(db: Cursor, topdir: Path, path: Path, build: Row, info: dict[str,
               "AND external_repo_id = 0",
               (info["name"], info["version"], info["release"], info["arch"])):
         raise koji.GenericError(f"rpm already imported: {path.name}")
-    dest = _build_dir(topdir, build) / info["arch"] / path.name
+    dest = build_dir(topdir, build) / info["arch"] / path.name
     if move:
         _move_and_link(path, dest)
     else:
@@ -168,7 +164,7 @@ def complete_build(call: Call, task_id: int, build_id: int, srpm: str, rpms: lis
         insert_rpm(call.db, topdir, path, build, rinfo, binary_br, move=True)
     for arch, paths in (logs or {}).items():
         for rel in paths:
-            _import_log(_work(call, rel), _build_dir(topdir, build) / "data" / "logs" / arch)
+            _import_log(_work(call, rel), build_dir(topdir, build) / "data" / "logs" / arch)
     call.db.run("UPDATE builds SET state = ?, completion_time = ? WHERE id = ?",
                 (BS["COMPLETE"], clock.now(), build_id))
     notify_build(call.db, call.config, task_id, build_id)

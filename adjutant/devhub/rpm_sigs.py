@@ -16,7 +16,7 @@ from typing import Any
 
 import koji
 
-from adjutant.devhub.builds import find_build, find_rpm
+from adjutant.devhub.builds import find_rpm, rpm_build_dir
 from adjutant.devhub.db import Cursor, Row
 from adjutant.devhub.hosts import require_host
 from adjutant.devhub.rpc import API, Call
@@ -31,13 +31,6 @@ def _internal(db: Cursor, an_rpm: Any) -> Row:
     if row["external_repo_id"]:
         raise koji.GenericError(f"Not an internal rpm: {an_rpm}")
     return row
-
-
-def _build_dir(db: Cursor, topdir: Path, rpm: Row) -> Path:
-    build = find_build(db, rpm["build_id"], strict=True)
-    assert build is not None
-    return topdir.joinpath("packages", str(build["name"]), str(build["version"]),
-                           str(build["release"]))
 
 
 def _nvra(rpm: Row) -> str:
@@ -67,7 +60,7 @@ def sighdr_key(sighdr: bytes, rpm: Row) -> str:
 
 def add_rpm_sig(db: Cursor, topdir: Path, rpm: Row, sighdr: bytes) -> str:
     """Record and cache a signature header for the rpm; returns its key."""
-    builddir = _build_dir(db, topdir, rpm)
+    builddir = rpm_build_dir(db, topdir, rpm)
     if not builddir.is_dir():
         raise koji.GenericError(f"No such directory: {builddir}")
     sigkey = sighdr_key(sighdr, rpm)
@@ -128,7 +121,7 @@ def write_signed_rpm(db: Cursor, topdir: Path, an_rpm: Any, sigkey: str,
         raise koji.ParameterError(f"sigkey must be a string: {sigkey!r}")
     sigkey = sigkey.lower()
     rpm = _internal(db, an_rpm)
-    builddir = _build_dir(db, topdir, rpm)
+    builddir = rpm_build_dir(db, topdir, rpm)
     rpm_path = builddir / koji.pathinfo.rpm(dict(rpm))
     if not rpm_path.is_file():
         raise koji.GenericError(f"No such path: {rpm_path}")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import koji
-from koji.tasks import BaseTaskHandler
+from koji.tasks import BaseTaskHandler, RefuseTask
 
 from adjutant.errors import TaskParamError
 from adjutant.tasks.createrepo import EMPTY_REPO_NOTE
@@ -59,7 +59,13 @@ class CreateDistRepoTask(BaseTaskHandler):  # type: ignore[misc]
             raise koji.GenericError(f"Repo {repo_id} not in INIT state (got {repo['state']})")
         topdir = Path(self.options.topdir)
         paths = koji.PathInfo(str(topdir))
-        groups = Path(paths.distrepo(repo_id, repo["tag_name"])) / "groups" / "comps.xml"
+        repo_top = Path(paths.distrepo(repo_id, repo["tag_name"]))
+        if not repo_top.is_dir():
+            if not (topdir / "repos-dist").is_dir():
+                # The topdir is not mounted here: let a host that has it take the task.
+                raise RefuseTask(f"No access to dist repos dir {topdir / 'repos-dist'}")
+            raise koji.GenericError(f"Repo directory missing: {repo_top}")
+        groups = repo_top / "groups" / "comps.xml"
         self.repodir = Path(self.workdir) / "repo"
         self.repodir.mkdir(parents=True)
         self.uploadpath = self.getUploadDir()

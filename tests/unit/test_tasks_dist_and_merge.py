@@ -13,6 +13,7 @@ from typing import Any
 
 import koji
 import pytest
+from koji.tasks import RefuseTask
 
 from adjutant.errors import TaskParamError
 from adjutant.tasks import create_dist_repo, merge_repos
@@ -294,11 +295,29 @@ def _place(topdir: Path, build: dict[str, Any], rpm: dict[str, Any],
     return path
 
 
-def _task(tmp_path: Path, hub: _DistHub, **options: Any) -> CreateDistRepoTask:
+def _task(tmp_path: Path, hub: _DistHub, repo_layout: bool = True,
+          **options: Any) -> CreateDistRepoTask:
+    """The task, with repo 5 of dist-tag laid out in the topdir as distRepo leaves it."""
     opts = types.SimpleNamespace(topdir=str(tmp_path / "top"), workdir=str(tmp_path / "work"),
                                  createrepo_update=True, distrepo_skip_stat=False)
     vars(opts).update(options)
+    if repo_layout:
+        Path(koji.PathInfo(opts.topdir).distrepo(5, "dist-tag"), "x86_64").mkdir(
+            parents=True, exist_ok=True)
     return CreateDistRepoTask(TASK_ID, "createdistrepo", [], hub, opts)
+
+
+def test_createdistrepo_refuses_when_the_topdir_is_not_mounted(tmp_path: Path) -> None:
+    hub = _DistHub(tmp_path / "up", [], [])
+    with pytest.raises(RefuseTask, match="No access to dist repos dir"):
+        _task(tmp_path, hub, repo_layout=False).handler("t", 5, "x86_64", [], OPTS)
+
+
+def test_createdistrepo_fails_when_the_hub_made_no_repo_dir(tmp_path: Path) -> None:
+    hub = _DistHub(tmp_path / "up", [], [])
+    (tmp_path / "top" / "repos-dist").mkdir(parents=True)
+    with pytest.raises(koji.GenericError, match="Repo directory missing"):
+        _task(tmp_path, hub, repo_layout=False).handler("t", 5, "x86_64", [], OPTS)
 
 
 @pytest.mark.parametrize(("repo_id", "arch", "keys", "opts"), [
