@@ -15,6 +15,7 @@ from typing import Any
 import koji
 
 from adjutant.devhub.db import Cursor, Row
+from adjutant.devhub.lookup import by_id_or_name
 from adjutant.devhub.rpc import API, Call
 from adjutant.devhub.sessions import require_perm
 from adjutant.devhub.tags import find_tag, tag_chain, touch_tag
@@ -27,15 +28,7 @@ _RPM_FIELDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
 
 def find_external_repo(db: Cursor, info: Any, strict: bool = False) -> Row | None:
     """An external repo row by id, name or {id|name} dict."""
-    if isinstance(info, dict):
-        info = info.get("id") or info.get("name")
-    if isinstance(info, bool) or not isinstance(info, int | str):
-        raise koji.ParameterError(f"Invalid type for external repo lookup: {info!r}")
-    column = "id" if isinstance(info, int) else "name"
-    row = db.one(f"SELECT * FROM external_repos WHERE {column} = ?", (info,))
-    if row is None and strict:
-        raise koji.GenericError(f"No such repo: {info}")
-    return row
+    return by_id_or_name(db, "external_repos", info, strict, "No such repo: {info}")
 
 
 def _repo_info(row: Row) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import koji
 
 from adjutant.devhub.db import Cursor, Row
 
-_TABLES = frozenset({"hosts", "channels", "tags", "packages"})
+_TABLES = frozenset({"hosts", "channels", "tags", "packages", "external_repos"})
 
 
 def by_id_or_name(db: Cursor, table: str, info: Any, strict: bool, missing: str) -> Row | None:
