@@ -65,3 +65,14 @@ def get_all_perms(call: Call) -> list[dict[str, Any]]:
 @API.export("hello")
 def hello(call: Call, *args: Any) -> str:
     return "Hello World"
+
+
+@API.export("mavenEnabled")
+def maven_enabled(call: Call) -> bool:
+    """devhub has no maven support (`koji taginfo` asks before showing maven options)."""
+    return False
+
+
+@API.export("winEnabled")
+def win_enabled(call: Call) -> bool:
+    return False

@@ -26,6 +26,7 @@ from tests.scenarios.worker_builds import WorkerSite
 from tests.support import devhub_site
 from tests.support.devhub_process import free_port
 from tests.support.devhub_worker import POLICY_TTL_S, DevhubSite, devhub_worker_site
+from tests.support.git_repos import git_repo, publish_bare
 from tests.support.http_container import served_over_http
 from tests.support.hub_endpoint import KOJI_CLI
 from tests.support.srpms import build_rpm, build_srpm, simple_spec
@@ -322,19 +323,6 @@ def test_a_buildarch_failure_fails_the_parent_and_the_build(
 # --- koji build from git (buildSRPMFromSCM) -------------------------------------------------
 
 
-def _git_repo(directory: Path, name: str, build_requires: str = "adjutant-dep",
-              build_script: str = "true") -> str:
-    """A git repository holding the package's spec on branch main; returns its path."""
-    repo = directory / f"{name}.git"
-    repo.mkdir(parents=True)
-    (repo / f"{name}.spec").write_text(simple_spec(name, build_requires=build_requires,
-                                                   build_script=build_script))
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    for argv in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "spec"]):
-        subprocess.run([*git, *argv], check=True, capture_output=True)
-    return str(repo)
-
-
 def _koji_cli(site: DevhubSite, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert site.hub_admin is not None
     config = tmp_path / "koji.conf"
@@ -358,7 +346,7 @@ def test_koji_build_from_git_checks_out_in_the_buildroot_and_completes(
     with site.hub_admin.admin_call() as call:
         package_lists.add_package(call.db, devhub_site.DEST_TAG, "adjutant-scm",
                                   call.session.user_id)
-    repo = _git_repo(tmp_path / "allowed", "adjutant-scm")
+    repo = git_repo(tmp_path / "allowed", "adjutant-scm")
     commit = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True,
                             text=True, check=True).stdout.strip()
     url = f"git+file://{repo}#main"
@@ -380,7 +368,7 @@ def test_koji_build_from_git_checks_out_in_the_buildroot_and_completes(
 def test_a_disallowed_scm_is_refused_with_kojids_fault(
     site: DevhubSite, tmp_path: Path
 ) -> None:
-    repo = _git_repo(tmp_path / "denied", "adjutant-denied")
+    repo = git_repo(tmp_path / "denied", "adjutant-denied")
     task_id = _scm_build(site, tmp_path, f"git+file://{repo}#main")
     assert site.wait(task_id)["state"] == koji.TASK_STATES["FAILED"]
     fault = worker_builds.fault_of(site.admin, _children(site, task_id)["srpm"]["id"])
@@ -400,10 +388,8 @@ def test_a_password_in_the_scm_url_is_refused(site: DevhubSite, tmp_path: Path) 
 def git_http_url(tmp_path: Path, task_image: str) -> Iterator[str]:
     """The package's repository served over plain HTTP (git's dumb protocol) from a
     container on podman's default bridge, where a buildroot's checkout step can reach it."""
-    source = _git_repo(tmp_path / "src", "adjutant-http")
-    served = tmp_path / "srv" / "allowed" / "adjutant-http.git"
-    subprocess.run(["git", "clone", "-q", "--bare", source, str(served)], check=True)
-    subprocess.run(["git", "-C", str(served), "update-server-info"], check=True)
+    source = git_repo(tmp_path / "src", "adjutant-http")
+    publish_bare(source, tmp_path / "srv" / "allowed" / "adjutant-http.git")
     with served_over_http(tmp_path / "srv", task_image) as base_url:
         yield f"git+{base_url}/allowed/adjutant-http.git#main"
 
@@ -455,8 +441,8 @@ def test_a_chain_build_waits_for_the_repo_between_levels(
         for name in ("adjutant-chain-a", "adjutant-chain-b"):
             package_lists.add_package(call.db, "adj-chain-dest", name, call.session.user_id)
     devhub_site.make_repo(hub, "adj-chain-build")
-    first = _git_repo(tmp_path / "allowed", "adjutant-chain-a")
-    second = _git_repo(tmp_path / "allowed", "adjutant-chain-b",
+    first = git_repo(tmp_path / "allowed", "adjutant-chain-a")
+    second = git_repo(tmp_path / "allowed", "adjutant-chain-b",
                        build_requires="adjutant-chain-a",
                        build_script="test -f /usr/share/adjutant-chain-a/marker")
     with running_worker(tmp_path / "kojid2.conf", tmp_path / "worker2.log"):

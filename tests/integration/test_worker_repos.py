@@ -19,7 +19,7 @@ from tests.scenarios.repo_tasks import Files
 from tests.support import devhub_site
 from tests.support.devhub_worker import DevhubSite, devhub_worker_site
 from tests.support.http_container import served_over_http
-from tests.support.signing import SigningKey, make_key
+from tests.support.signing import SigningKey, signing_key
 from tests.support.srpms import build_rpm, simple_spec
 
 pytestmark = pytest.mark.integration
@@ -106,12 +106,13 @@ def test_mixed_merge_modes_fail_the_createrepo_with_kojids_fault(
 
 
 @pytest.fixture(scope="module")
-def signing_key(tmp_path_factory: pytest.TempPathFactory) -> SigningKey:
-    return make_key(tmp_path_factory.mktemp("gnupg") / "home")
+def key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SigningKey]:
+    with signing_key(tmp_path_factory.mktemp("gnupg") / "home") as made:
+        yield made
 
 
 @pytest.fixture
-def dist_tag(site: DevhubSite, tmp_path: Path, signing_key: SigningKey) -> tuple[str, str, str]:
+def dist_tag(site: DevhubSite, tmp_path: Path, key: SigningKey) -> tuple[str, str, str]:
     """A tag holding two fresh packages: one with a signed copy, one unsigned.
     Returns (tag, signed package, unsigned package)."""
     tag = repo_tasks.unique("adj-dist")
@@ -122,17 +123,17 @@ def dist_tag(site: DevhubSite, tmp_path: Path, signing_key: SigningKey) -> tuple
     with site.hub_admin.admin_call() as call:
         tags.create_tag(call.db, tag, "x86_64", {})
     devhub_site.import_into(site.hub_admin, tag, rpms)
-    repo_tasks.import_signature(site.admin, rpms[0], signing_key, tmp_path / "signed")
+    repo_tasks.import_signature(site.admin, rpms[0], key, tmp_path / "signed")
     return tag, signed_name, unsigned_name
 
 
 def test_a_dist_repo_has_the_signed_copies_the_fallbacks_and_the_comps(
-    site: DevhubSite, files: Files, tmp_path: Path, signing_key: SigningKey,
+    site: DevhubSite, files: Files, tmp_path: Path, key: SigningKey,
     dist_tag: tuple[str, str, str], task_image: str,
 ) -> None:
     tag, signed, unsigned = dist_tag
     relpath = repo_tasks.dist_repo_has_signed_copies_and_comps(
-        site, files, tag, signed, unsigned, signing_key, tmp_path)
+        site, files, tag, signed, unsigned, key, tmp_path)
     assert site.admin.getRepo(tag) is None  # a dist repo is not a build repo
     # dnf in a task container installs the package group from the repo, and the signed
     # package it gets carries our key.
@@ -146,14 +147,14 @@ def test_a_dist_repo_has_the_signed_copies_the_fallbacks_and_the_comps(
          f"rpm -q --qf '%{{NAME}} %{{RSAHEADER:pgpsig}}\\n' {signed}"],
         capture_output=True, text=True, timeout=300, check=False)
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    assert f"Key ID {signing_key.long_id.lower()}" in installed.stdout
+    assert f"Key ID {key.long_id.lower()}" in installed.stdout
 
 
 def test_a_dist_repo_skips_or_refuses_unsigned_packages_as_asked(
-    site: DevhubSite, files: Files, signing_key: SigningKey, dist_tag: tuple[str, str, str],
+    site: DevhubSite, files: Files, key: SigningKey, dist_tag: tuple[str, str, str],
 ) -> None:
     tag, signed, unsigned = dist_tag
-    task_id, info = repo_tasks.dist_repo(site, tag, [signing_key.koji_id], None,
+    task_id, info = repo_tasks.dist_repo(site, tag, [key.koji_id], None,
                                          skip_missing_signatures=True)
     assert info["state"] == koji.TASK_STATES["CLOSED"], \
         worker_builds.fault_of(site.admin, task_id)
@@ -164,7 +165,7 @@ def test_a_dist_repo_skips_or_refuses_unsigned_packages_as_asked(
     log = site.admin.downloadTaskOutput(child["id"], "missing_signatures.log").decode()
     assert f"{unsigned}-1-1.x86_64: ['']" in log
 
-    task_id, info = repo_tasks.dist_repo(site, tag, [signing_key.koji_id], None)
+    task_id, info = repo_tasks.dist_repo(site, tag, [key.koji_id], None)
     assert info["state"] == koji.TASK_STATES["FAILED"]
     [child] = site.admin.getTaskChildren(task_id)
     assert "Unsigned packages found. See missing_signatures.log" in str(
@@ -174,10 +175,10 @@ def test_a_dist_repo_skips_or_refuses_unsigned_packages_as_asked(
 
 
 def test_a_multilib_dist_repo_is_refused_with_a_fault_naming_it(
-    site: DevhubSite, signing_key: SigningKey, dist_tag: tuple[str, str, str],
+    site: DevhubSite, key: SigningKey, dist_tag: tuple[str, str, str],
 ) -> None:
     tag, _signed, _unsigned = dist_tag
-    task_id, info = repo_tasks.dist_repo(site, tag, [signing_key.koji_id], None,
+    task_id, info = repo_tasks.dist_repo(site, tag, [key.koji_id], None,
                                          multilib="work/multilib.conf")
     assert info["state"] == koji.TASK_STATES["FAILED"]
     assert "multilib" in str(worker_builds.fault_of(site.admin, task_id))

@@ -57,7 +57,9 @@ def live_endpoint() -> HubEndpoint:
 STOP_GRACE_S = 5
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: test_live_hub logs in as the same host with a forced
+# exclusive session, which would end a worker left running across modules.
+@pytest.fixture(scope="module")
 def live_site(live_endpoint: HubEndpoint,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerSite]:
     image = os.environ["ADJUTANT_LIVE_TASK_IMAGE"]  # tests using this are marked needs_worker

@@ -18,7 +18,7 @@ from tests.scenarios import repo_tasks
 from tests.scenarios.repo_tasks import Files
 from tests.scenarios.worker_builds import WorkerSite
 from tests.support.hub_endpoint import HubEndpoint
-from tests.support.signing import make_key
+from tests.support.signing import signing_key
 from tests.support.srpms import build_rpm, simple_spec
 
 pytestmark = [needs_worker, needs_topdir]
@@ -58,9 +58,9 @@ def test_live_dist_repo_has_signed_copies_and_comps(
     for name in (signed, unsigned):
         admin.packageListAdd(tag, name, owner=admin.getLoggedInUser()["name"])
         admin.tagBuildBypass(tag, f"{name}-1-1", force=True)
-    key = make_key(tmp_path / "gnupg")
-    repo_tasks.import_signature(admin, rpms[0], key, tmp_path / "signed")
-    relpath = repo_tasks.dist_repo_has_signed_copies_and_comps(
-        live_site, files, tag, signed, unsigned, key, tmp_path)
+    with signing_key(tmp_path / "gnupg") as key:
+        repo_tasks.import_signature(admin, rpms[0], key, tmp_path / "signed")
+        relpath = repo_tasks.dist_repo_has_signed_copies_and_comps(
+            live_site, files, tag, signed, unsigned, key, tmp_path)
     assert relpath.startswith(f"repos-dist/{tag}/")
     assert admin.getRepo(tag, dist=True)["state"] == koji.REPO_READY

@@ -27,8 +27,12 @@ def free_port() -> int:
 
 
 class DevHubProcess:
-    def __init__(self, home: Path, repo_loop: bool = True) -> None:
+    def __init__(self, home: Path, repo_loop: bool = True, bind: str = "127.0.0.1",
+                 address: str = "127.0.0.1") -> None:
+        """``bind`` is what the hub listens on; ``address`` is how clients name it (the
+        server certificate covers it)."""
         self.home = home
+        self.bind, self.address = bind, address
         self.https_port = free_port()
         self.http_port = free_port()
         self.repo_loop = repo_loop
@@ -39,11 +43,11 @@ class DevHubProcess:
 
     @property
     def server(self) -> str:
-        return f"https://127.0.0.1:{self.https_port}/kojihub"
+        return f"https://{self.address}:{self.https_port}/kojihub"
 
     @property
     def topurl(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/kojifiles"
+        return f"http://{self.address}:{self.http_port}/kojifiles"
 
     @property
     def serverca(self) -> Path:
@@ -55,7 +59,8 @@ class DevHubProcess:
 
     def start(self) -> DevHubProcess:
         argv = [sys.executable, "-m", "adjutant", "devhub", "--home", str(self.home), "serve",
-                "--port", str(self.https_port), "--http-port", str(self.http_port)]
+                "--port", str(self.https_port), "--http-port", str(self.http_port),
+                "--bind", self.bind, "--hostname", self.address]
         if not self.repo_loop:
             argv.append("--no-repo-loop")
         log = self.log_path.open("a")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,16 +23,23 @@ class SigningKey:
         return self.long_id[-8:].lower()
 
 
-def make_key(directory: Path) -> SigningKey:
-    """A new unprotected RSA signing key in its own GnuPG home."""
+@contextmanager
+def signing_key(directory: Path) -> Iterator[SigningKey]:
+    """A new unprotected RSA signing key in its own GnuPG home; the gpg-agent that home
+    starts is stopped when the block ends."""
     directory.mkdir(mode=0o700, parents=True)
     gpg = ["gpg", "--batch", "--homedir", str(directory)]
-    subprocess.run([*gpg, "--passphrase", "", "--quick-gen-key", KEY_NAME, "rsa2048", "sign",
-                    "never"], check=True, capture_output=True)
-    listing = subprocess.run([*gpg, "--list-keys", "--with-colons"], check=True,
-                             capture_output=True, text=True).stdout
-    [long_id] = [line.split(":")[4] for line in listing.splitlines() if line.startswith("pub:")]
-    return SigningKey(directory, long_id)
+    try:
+        subprocess.run([*gpg, "--passphrase", "", "--quick-gen-key", KEY_NAME, "rsa2048",
+                        "sign", "never"], check=True, capture_output=True)
+        listing = subprocess.run([*gpg, "--list-keys", "--with-colons"], check=True,
+                                 capture_output=True, text=True).stdout
+        [long_id] = [line.split(":")[4] for line in listing.splitlines()
+                     if line.startswith("pub:")]
+        yield SigningKey(directory, long_id)
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(directory), "--kill", "all"],
+                       capture_output=True, check=False)
 
 
 def signed_copy(rpm: Path, key: SigningKey, out_dir: Path) -> Path:

@@ -18,7 +18,7 @@ import pytest
 from adjutant.devhub.admin_cli import import_files
 from adjutant.devhub.tags import create_tag
 from tests.support.devhub import HubHarness
-from tests.support.signing import SigningKey, make_key, signed_copy
+from tests.support.signing import SigningKey, signed_copy, signing_key
 from tests.support.srpms import build_rpm, simple_spec
 
 HOST = "b1.example.com"
@@ -37,13 +37,14 @@ def hub(tmp_path: Path) -> Iterator[HubHarness]:
 
 
 @pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def packages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Binary rpms `foo` and `bar`, a key, and `foo` signed with it; built once."""
     base = tmp_path_factory.mktemp("rpms")
     foo = build_rpm(simple_spec("foo"), base / "foo")
     bar = build_rpm(simple_spec("bar"), base / "bar")
-    key = make_key(base / "gnupg")
-    return {"foo": foo, "bar": bar, "key": key, "signed": signed_copy(foo, key, base / "sig")}
+    with signing_key(base / "gnupg") as key:
+        yield {"foo": foo, "bar": bar, "key": key,
+               "signed": signed_copy(foo, key, base / "sig")}
 
 
 def _arch(packages: dict[str, Any]) -> str:
