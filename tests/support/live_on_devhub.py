@@ -18,6 +18,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
+from adjutant.devhub import package_lists, tags
 from tests.support import devhub_site
 from tests.support.devhub_process import DevHubProcess
 from tests.support.git_repos import git_repo, publish_bare
@@ -58,6 +59,18 @@ def _git_urls(srv: Path, base: Path) -> dict[str, str]:
     return paths
 
 
+def _fit_for_chain_builds(hub: DevHubProcess) -> None:
+    """`koji chain-build` wants the build tag to inherit the destination tag, and the chain's
+    packages listed there, as a real site's target would have them."""
+    with hub.admin.admin_call() as call:
+        build_tag = tags.find_tag(call.db, devhub_site.BUILD_TAG, strict=True)
+        assert build_tag is not None
+        tags.add_inheritance(call.db, build_tag["id"], devhub_site.DEST_TAG, 20)
+        for name in ("adjutant-live-chain-a", "adjutant-live-chain-b"):
+            package_lists.add_package(call.db, devhub_site.DEST_TAG, name,
+                                      call.session.user_id)
+
+
 def main(pytest_args: list[str]) -> int:
     address = host_address()
     with ExitStack() as stack:
@@ -65,6 +78,7 @@ def main(pytest_args: list[str]) -> int:
         hub = DevHubProcess(base / "devhub", bind="0.0.0.0", address=address)
         stack.callback(hub.close)
         devhub_site.seed_site(hub.admin, base / "seed")
+        _fit_for_chain_builds(hub)
         devhub_site.make_repo(hub.admin)
         srv = _external_repo(base)
         git = _git_urls(srv, base)
