@@ -11,6 +11,7 @@ not that a real hub agrees: that still needs a real hub.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -71,7 +72,14 @@ def _fit_for_chain_builds(hub: DevHubProcess) -> None:
                                       call.session.user_id)
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the ExitStack: hub, containers, temp dir
+
+
 def main(pytest_args: list[str]) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # Started in the background SIGINT may be ignored, and pytest would inherit that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     address = host_address()
     with ExitStack() as stack:
         base = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="live-on-devhub-")))
@@ -101,7 +109,18 @@ def main(pytest_args: list[str]) -> int:
         )  # fmt: skip
         argv = [sys.executable, "-m", "pytest", "tests/live", "-p", "no:cacheprovider",
                 *pytest_args]
-        return subprocess.run(argv, env=env, check=False).returncode
+        child = subprocess.Popen(argv, env=env)
+        try:
+            return child.wait()
+        finally:
+            if child.poll() is None:
+                # SIGINT, not SIGTERM: pytest then tears its fixtures down (the worker stops).
+                child.send_signal(signal.SIGINT)
+                try:
+                    child.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
 
 
 if __name__ == "__main__":

@@ -418,7 +418,7 @@ def test_the_previous_dist_repo_seeds_an_update(tmp_path: Path,
     hub = _DistHub(tmp_path / "up", [], [], old_repo={"id": 4})
     _task(tmp_path, hub).handler("t", 5, "x86_64", [],
                                  dict(OPTS, createrepo_skip_stat=True))
-    repodir = f"{tmp_path}/work/{UPLOADPATH}/repo"
+    repodir = str(Path(tmp_path, "work", UPLOADPATH, "repo"))
     assert calls == [["createrepo_c", "--error-exit-val", "-vd", "-i", f"{repodir}/pkglist",
                       "-g", str(comps), "--update", "--skip-stat", repodir]]
     assert hub.text("repodata/repomd.xml") == "<old/>"
