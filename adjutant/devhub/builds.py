@@ -314,14 +314,13 @@ def list_tagged_rpms(call: Call, tag: Any, event: Any = None, inherit: bool = Fa
                 continue
             info = rpm_info(r)
             info.update(tag_id=build["tag_id"], tag_name=build["tag_name"])
-            # rpmsigs: one entry per cached signature, as the hub's outer join gives them.
+            if not rpmsigs:
+                rpms.append(info)
+                continue
+            # One entry per cached signature, as the hub's outer join gives them.
             keys = [r["sigkey"] for r in call.db.rows(
                 "SELECT sigkey FROM rpm_sigs WHERE rpm_id = ? ORDER BY sigkey", (info["id"],))]
-            for key in (keys or [None]) if rpmsigs else [None]:
-                entry = dict(info)
-                if rpmsigs:
-                    entry["sigkey"] = key
-                rpms.append(entry)
+            rpms += [dict(info, sigkey=key) for key in keys or [None]]
     return [rpms, builds]
 
 

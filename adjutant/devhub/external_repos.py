@@ -124,13 +124,31 @@ def tag_external_repos(db: Cursor, tag_id: int | None = None,
     } for r in rows]
 
 
+def _tag_and_repo(db: Cursor, tag_info: Any, repo_info: Any) -> tuple[Row, Row]:
+    tag = find_tag(db, tag_info, strict=True)
+    repo = find_external_repo(db, repo_info, strict=True)
+    assert tag is not None and repo is not None
+    return tag, repo
+
+
+def _tag_link(db: Cursor, tag: Row, repo: Row) -> dict[str, Any]:
+    """The tag's link to the repo, as getTagExternalRepos has it.
+
+    Raises:
+        koji.GenericError: the repo is not linked to the tag.
+    """
+    links = tag_external_repos(db, tag_id=tag["id"], repo_id=repo["id"])
+    if not links:
+        raise koji.GenericError(
+            f"external repo {repo['name']} not associated with tag {tag['name']}")
+    return links[0]
+
+
 @API.export("addExternalRepoToTag")
 def add_external_repo_to_tag(call: Call, tag_info: Any, repo_info: Any, priority: Any,
                              merge_mode: Any = "koji", arches: Any = None) -> None:
     require_perm(call, "tag")
-    tag = find_tag(call.db, tag_info, strict=True)
-    repo = find_external_repo(call.db, repo_info, strict=True)
-    assert tag is not None and repo is not None
+    tag, repo = _tag_and_repo(call.db, tag_info, repo_info)
     mode = _check_merge_mode("koji" if merge_mode is None else merge_mode)
     try:
         prio = int(priority)
@@ -154,14 +172,8 @@ def add_external_repo_to_tag(call: Call, tag_info: Any, repo_info: Any, priority
 @API.export("removeExternalRepoFromTag")
 def remove_external_repo_from_tag(call: Call, tag_info: Any, repo_info: Any) -> None:
     require_perm(call, "tag")
-    tag = find_tag(call.db, tag_info, strict=True)
-    repo = find_external_repo(call.db, repo_info, strict=True)
-    assert tag is not None and repo is not None
-    # Not call.db.changes(): that counts every change on the connection so far, not this one.
-    if call.db.one("SELECT 1 FROM tag_external_repos WHERE tag_id = ? AND external_repo_id = ?",
-                   (tag["id"], repo["id"])) is None:
-        raise koji.GenericError(
-            f"external repo {repo['name']} not associated with tag {tag['name']}")
+    tag, repo = _tag_and_repo(call.db, tag_info, repo_info)
+    _tag_link(call.db, tag, repo)
     call.db.run("DELETE FROM tag_external_repos WHERE tag_id = ? AND external_repo_id = ?",
                 (tag["id"], repo["id"]))
     touch_tag(call.db, tag["id"])
@@ -171,14 +183,8 @@ def remove_external_repo_from_tag(call: Call, tag_info: Any, repo_info: Any) -> 
 def edit_tag_external_repo(call: Call, tag_info: Any, repo_info: Any, priority: Any = None,
                            merge_mode: Any = None, arches: Any = None) -> bool:
     require_perm(call, "tag")
-    tag = find_tag(call.db, tag_info, strict=True)
-    repo = find_external_repo(call.db, repo_info, strict=True)
-    assert tag is not None and repo is not None
-    links = tag_external_repos(call.db, tag_id=tag["id"], repo_id=repo["id"])
-    if not links:
-        raise koji.GenericError(
-            f"external repo {repo['name']} not associated with tag {tag['name']}")
-    current = links[0]
+    tag, repo = _tag_and_repo(call.db, tag_info, repo_info)
+    current = _tag_link(call.db, tag, repo)
     wanted = {"priority": priority, "merge_mode": merge_mode,
               "arches": koji.parse_arches(arches, strict=True) if arches is not None else None}
     changes = {k: v for k, v in wanted.items() if v is not None and v != current[k]}

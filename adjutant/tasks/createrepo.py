@@ -77,15 +77,15 @@ class CreaterepoTask(BaseTaskHandler):  # type: ignore[misc]
         assert pkglist is not None
         if pkglist.stat().st_size == 0:
             pkglist = None
-        groups = repo_top / "groups" / "comps.xml"
+        comps = repo_top / "groups" / "comps.xml"
+        groups = comps if comps.is_file() else None
         update = pkglist is not None and self._seed_from_old_repo(oldrepo, arch, data_dir)
-        argv = createrepo_argv(out_dir, repo_dir, pkglist, groups if groups.is_file() else None,
-                               update, bool(self.options.createrepo_skip_stat))
+        argv = createrepo_argv(out_dir, repo_dir, pkglist, groups, update,
+                               bool(self.options.createrepo_skip_stat))
         self._run(argv)
         external = self.session.getExternalRepoList(repo["tag_id"], event=repo["create_event"])
         if external:
-            self._merge(external, repo_id, arch, out_dir, repo_dir / "blocklist",
-                        groups if groups.is_file() else None)
+            self._merge(external, repo_id, arch, out_dir, repo_dir / "blocklist", groups)
         elif pkglist is None:
             (data_dir / "EMPTY_REPO").write_text(EMPTY_REPO_NOTE)
         upload = self.getUploadDir()

@@ -8,7 +8,6 @@ the same URLs; seeding goes through an in-process DevHub on the same home direct
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import time
 from pathlib import Path
 
 from adjutant.devhub.app import ADMIN_USER, DevHub, DevHubOptions
+from tests.support.processes import stop_process
 
 START_TIMEOUT_S = 30.0
 
@@ -79,13 +79,7 @@ class DevHubProcess:
     def stop(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout_s=15)
         self.proc = None
 
     def restart(self) -> None:

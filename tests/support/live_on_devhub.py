@@ -24,6 +24,7 @@ from tests.support import devhub_site
 from tests.support.devhub_process import DevHubProcess
 from tests.support.git_repos import git_repo, publish_bare
 from tests.support.http_container import served_over_http
+from tests.support.processes import stop_process
 from tests.support.srpms import build_rpm, simple_spec
 
 TASK_IMAGE = "localhost/adjutant/debian-bookworm:latest"
@@ -113,14 +114,8 @@ def main(pytest_args: list[str]) -> int:
         try:
             return child.wait()
         finally:
-            if child.poll() is None:
-                # SIGINT, not SIGTERM: pytest then tears its fixtures down (the worker stops).
-                child.send_signal(signal.SIGINT)
-                try:
-                    child.wait(timeout=120)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
+            # SIGINT, not SIGTERM: pytest then tears its fixtures down (the worker stops).
+            stop_process(child, timeout_s=120, sig=signal.SIGINT)
 
 
 if __name__ == "__main__":

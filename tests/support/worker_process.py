@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.support.processes import stop_process
 
 
 def kojid_conf(path: Path, kojid: dict[str, str], adjutant: dict[str, str]) -> Path:
@@ -30,10 +31,5 @@ def running_worker(conf: Path, log_path: Path) -> Iterator[subprocess.Popen[byte
         try:
             yield worker
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+            stop_process(worker, timeout_s=60)
             print(f"--- worker log (tail) ---\n{log_path.read_text(errors='replace')[-4000:]}")
