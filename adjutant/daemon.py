@@ -26,10 +26,10 @@ import koji.tasks
 import koji.util
 
 from adjutant import config, hub
-from adjutant.container.podman import PodmanBackend
 from adjutant.errors import ConfigError
 from adjutant.policy.resolver import ImageResolver
 from adjutant.tasks import HANDLERS
+from adjutant.tasks.context import TaskContext
 from adjutant.worker import AdjutantTaskManager, sweep_orphans
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,6 @@ def pidfile(path: Path | None) -> Iterator[None]:
 def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = False) -> int:
     """Log in, sweep orphans, and run the task loop until told to stop; returns the exit status."""
     options = settings.kojid_options(debug=debug)
-    options.settings = settings  # handlers read the [adjutant] part from here
     workdir = Path(options.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     koji.BASEDIR = options.topdir
@@ -115,14 +114,15 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     koji.util.setup_rlimits(vars(options))
     session = hub.connect(settings, force_lock=force_lock, debug=debug)
     adjutant = settings.adjutant
-    backend = PodmanBackend(adjutant.podman_url, retry_attempts=adjutant.podman_retry_attempts,
-                            retry_delay_s=adjutant.podman_retry_delay)  # fmt: skip
+    context = TaskContext.from_settings(settings)
+    backend = context.make_backend()
     resolver = ImageResolver(
-        default_image=adjutant.task_image_default, enabled=adjutant.policy_enabled,
+        default_image=context.image.image, enabled=adjutant.policy_enabled,
         ttl_s=float(adjutant.policy_cache_ttl), get_build_config=session.getBuildConfig,
     )  # fmt: skip
     manager = AdjutantTaskManager(options, session, worker_name=adjutant.worker_name,
-                                  backend=backend, resolver=resolver)  # fmt: skip
+                                  backend=backend, context=context,
+                                  resolver=resolver)  # fmt: skip
     for handler in HANDLERS:
         manager.registerHandler(handler)
     sweep_orphans(backend, adjutant.worker_name, (), workdir)

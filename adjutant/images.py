@@ -17,6 +17,7 @@ from pathlib import Path
 
 from adjutant import __version__
 from adjutant.container.backend import ContainerBackend, ContainerSpec, OutputSink
+from adjutant.container.factory import add_command_options, command_settings, make_backend
 from adjutant.errors import ConfigError, ContainerError
 
 log = logging.getLogger(__name__)
@@ -236,9 +237,7 @@ def verify_image(backend: ContainerBackend, image: str, *, worker: str) -> list[
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images-dir", type=Path, default=None, help="default: images/")
-    parser.add_argument(
-        "--podman-url", default="unix:///run/podman/podman.sock", help="podman API socket URL"
-    )
+    add_command_options(parser)
     actions = parser.add_subparsers(dest="images_action", required=True, metavar="ACTION")
     actions.add_parser("list", help="list the task images and their contract problems")
     build_parser = actions.add_parser("build", help="build task images (default: all)")
@@ -252,15 +251,13 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from adjutant.container.podman import PodmanBackend
-
     images_dir = args.images_dir or default_images_dir()
     if args.images_action == "list":
         for folder in discover(images_dir):
             problems = contract_problems(folder)
             print(f"{folder.name:20} {folder.latest_tag:45} {'; '.join(problems) or 'ok'}")
         return 0
-    backend = PodmanBackend(args.podman_url)
+    backend = make_backend(command_settings(args).adjutant)
     names = args.names or [folder.name for folder in discover(images_dir)]
     folders = [find(images_dir, name) for name in names]
     if args.images_action == "verify":

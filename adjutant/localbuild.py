@@ -12,6 +12,7 @@ from pathlib import Path
 
 from adjutant.buildroot.rebuild import RebuildRequest, defines_from, rebuild
 from adjutant.container.backend import PullPolicy
+from adjutant.container.factory import add_command_options, command_settings, make_backend
 from adjutant.images import TAG_PREFIX
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o", "--output", type=Path, default=Path("out"), help="results go to OUTPUT/<nvr>-<time>/"
     )
-    parser.add_argument("--podman-url", default="unix:///run/podman/podman.sock")
+    add_command_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from adjutant.container.podman import PodmanBackend
-
-    backend = PodmanBackend(args.podman_url)
+    backend = make_backend(command_settings(args).adjutant)
     # Local images are never pulled: a missing one should be built with `adjutant images build`.
     policy = PullPolicy.NEVER if args.image.startswith("localhost/") else PullPolicy.IF_NOT_PRESENT
     backend.ensure_image(args.image, policy, IMAGE_CHECK_TIMEOUT_S)

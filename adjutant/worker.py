@@ -17,11 +17,14 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+import koji
 import koji.daemon
 
 from adjutant.container.backend import LABEL_TASK_ID, LABEL_WORKER, ContainerBackend
 from adjutant.errors import ContainerError, ContainerNotFound
-from adjutant.policy.resolver import ImageResolver
+from adjutant.policy.resolver import ImageChoice, ImageResolver
+from adjutant.tasks.container_task import ContainerTask
+from adjutant.tasks.context import TaskContext
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +98,12 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
 
     def __init__(
         self, options: Any, session: Any, *, worker_name: str, backend: ContainerBackend,
-        resolver: ImageResolver | None = None,
+        context: TaskContext, resolver: ImageResolver | None = None,
     ) -> None:
         super().__init__(options, session)
         self.worker_name = worker_name
         self.backend = backend
+        self.context = context
         self.resolver = resolver
         self.stopping = False
         self.main_pid = os.getpid()
@@ -132,22 +136,37 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
         return done
 
     def forkTask(self, handler: Any) -> Any:  # noqa: N802 (koji's hook)
-        self.choose_image(handler)
+        self.hand_context(handler)
         return super().forkTask(handler)
 
     def runTask(self, handler: Any) -> None:  # noqa: N802 (koji's hook)
         if os.getpid() != self.main_pid:
             stop_on_signals()
         else:
-            self.choose_image(handler)  # run in this process (foreground or single mode)
+            self.hand_context(handler)  # run in this process (foreground or single mode)
         super().runTask(handler)
 
-    def choose_image(self, handler: Any) -> None:
-        """Resolve the task image in the daemon, before the fork, so the policy cache (and
-        its warn-once state) lives as long as the worker rather than one task process."""
-        choose = getattr(handler, "choose_image", None)
-        if self.resolver is not None and choose is not None:
-            choose(self.resolver)
+    def hand_context(self, handler: object) -> None:
+        """Give a container task its context, with the image chosen for it.
+
+        Runs in the daemon, before the fork, so the image policy's cache (and its warn-once
+        state) lives as long as the worker rather than one task process.
+        """
+        if not isinstance(handler, ContainerTask):
+            return
+        choice = self.choose_image(handler)
+        self.context.recorder.image_chosen(handler.id, handler.method, choice)
+        handler.bind(self.context.for_task(choice))
+
+    def choose_image(self, handler: ContainerTask) -> ImageChoice:
+        """The task image by the build tag's policy, or the default without a policy (or
+        with parameters too bad to ask it: the handler reports those as the task's fault)."""
+        key = handler.image_key()
+        if self.resolver is None or key is None:
+            return self.context.image
+        tag, arch = key
+        arch = koji.canonArch(arch) if arch != "noarch" else "noarch"
+        return self.resolver.resolve(tag, arch, handler.method)
 
     def checkSpace(self) -> bool:  # noqa: N802
         # mock roots live in mockdir; ours are containers, and task data lives in workdir.

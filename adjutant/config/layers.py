@@ -74,6 +74,7 @@ def load(
     overrides: Mapping[str, str] | None = None,
     *,
     check_paths: bool = True,
+    need_hub: bool = True,
 ) -> Settings:
     """Read, merge and validate the configuration.
 
@@ -83,7 +84,8 @@ def load(
     default ones may be missing. ``environ`` defaults to the process environment.
     ``overrides`` are command-line values as text, keyed by option name (``maxjobs``) or
     ``section.key``. ``check_paths`` also requires readable files and writable directories;
-    tools that only display the configuration turn it off.
+    tools that only display the configuration turn it off. ``need_hub=False`` (commands that
+    work without a hub, such as ``adjutant build``) makes the hub's URLs optional.
 
     Raises:
         InvalidConfig: one message listing every problem.
@@ -111,7 +113,7 @@ def load(
         else:
             sources[name], values[info.section][info.key] = _default(info)
             problem = None
-            if info.spec.required:
+            if info.spec.required and (need_hub or info.section != KOJID):
                 problem = (
                     f"[{info.section}] {info.key} is required: set it in a config file"
                     f" or in {info.env_var}"

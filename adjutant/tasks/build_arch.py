@@ -4,8 +4,8 @@ The handler stays thin: check the parameters, fetch the SRPM, adjust the task we
 the buildroot arch (``find_arch``) and the image, run a ``KojiBuildroot``, check the packages
 it made, upload them and return kojid's result ``{rpms, srpms, logs, brootid}``. Buildroot
 mechanics live in ``adjutant.buildroot``; the image comes from the tag's image policy,
-resolved by the worker before the task process forks (``choose_image``), and is built or
-pulled here (``adjutant.policy.provision``).
+resolved by the worker before the task process forks (it arrives in the task's
+``TaskContext``), and is built or pulled here (``adjutant.policy.provision``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import koji.rpmdiff
 import requests
 
 from adjutant.buildroot.koji_buildroot import BuildrootRequest, KojiBuildroot
-from adjutant.config import Settings
 from adjutant.errors import (
     BuildFailed,
     TaskParamError,
@@ -87,7 +86,7 @@ class BuildArchTask(ContainerTask):
         self, pkg: object, root: object, arch: object, keep_srpm: object, opts: object = None
     ) -> dict[str, object]:
         params = parse_params(pkg, root, arch, keep_srpm, opts)
-        settings: Settings = self.options.settings
+        settings = self.context.settings
         repo_info = self.session.repoInfo(params.repo_id, strict=True)
         event_id = repo_info["create_event"]
         try:
@@ -103,8 +102,8 @@ class BuildArchTask(ContainerTask):
             self.session.getBuildConfig(params.root, event=event_id),
             preferred_arch=preferred,
         )
-        backend = self.make_backend(settings)
-        choice = self.provide_image(backend, settings)
+        backend = self.context.make_backend()
+        choice = self.provide_image(backend)
         request = BuildrootRequest(
             task_id=self.id, tag=params.root, arch=br_arch, repo_id=params.repo_id,
             image=choice.image, work_dir=Path(self.workdir), image_reason=choice.reason,

@@ -17,7 +17,6 @@ import koji
 
 from adjutant.buildroot.koji_buildroot import BuildrootRequest, KojiBuildroot
 from adjutant.buildroot.scm_checkout import CHECKOUT_LOG, SCM, checkout_of, source_url
-from adjutant.config import Settings
 from adjutant.container.backend import Mount
 from adjutant.errors import TaskParamError
 from adjutant.tasks.container_task import SrpmTask
@@ -34,16 +33,16 @@ class BuildSRPMFromSCMTask(SrpmTask):
         tag = check_tag_ref(build_tag, "buildSRPMFromSCM")
         repo_id = check_repo_opt(opts, "buildSRPMFromSCM")
         assert isinstance(opts, dict)
-        kojid = self.options.settings.kojid
+        kojid = self.context.settings.kojid
         scm = SCM(url, allow_password=kojid.allow_password_in_scm_url)
         self._assert_allowed(scm, opts)
         checkout = checkout_of(scm)
-        settings: Settings = self.options.settings
+        settings = self.context.settings
         event = self.session.repoInfo(repo_id, strict=True)["create_event"]
         br_arch = self.find_arch("noarch", self.session.host.getHost(),
                                  self.session.getBuildConfig(tag, event=event))
-        backend = self.make_backend(settings)
-        choice = self.provide_image(backend, settings)
+        backend = self.context.make_backend()
+        choice = self.provide_image(backend)
         mounts: tuple[Mount, ...] = ()
         if checkout.local_repository:
             repository = settings.adjutant.host_path(Path(checkout.local_repository))
@@ -69,7 +68,7 @@ class BuildSRPMFromSCMTask(SrpmTask):
 
     def _assert_allowed(self, scm: SCM, opts: dict[str, Any]) -> None:
         """allowed_scms and/or the build_from_scm policy, as kojid applies them."""
-        kojid = self.options.settings.kojid
+        kojid = self.context.settings.kojid
         task = self.session.getTaskInfo(self.id)
         channel = self.session.getChannel(task["channel_id"])
         policy_data = {"user_id": task["owner"], "channel": channel["name"] if channel else None,

@@ -1,5 +1,6 @@
-"""What every task with a container buildroot shares: the host arch check, the podman
-backend, and the task image (chosen by policy in the daemon, provided in the task process).
+"""What every task with a container buildroot shares: the host arch check, the task context
+the worker hands it before the fork (settings, backend factory, image choice, recorder), and
+providing the chosen image in the task process.
 
 kojid's BaseBuildTask has the same role for mock buildroots; ``buildArch``, ``rebuildSRPM``
 and (later) ``buildSRPMFromSCM`` derive from this class.
@@ -14,17 +15,19 @@ from typing import Any
 import koji
 from koji.tasks import BaseTaskHandler, RefuseTask
 
-from adjutant.config import Settings
 from adjutant.container.backend import ContainerBackend
 from adjutant.errors import BuildFailed, ContainerUnavailable, TaskParamError
 from adjutant.policy.provision import provide_image
-from adjutant.policy.resolver import ImageChoice, ImageResolver
+from adjutant.policy.resolver import ImageChoice
 from adjutant.results import RpmIdentity, read_identity
+from adjutant.tasks.context import TaskContext
 from adjutant.tasks.params import check_tag_ref
 
 
 class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
     """Base of the handlers that run a container buildroot; the build tag is params[1]."""
+
+    _context: TaskContext | None = None
 
     def checkHost(self, hostdata: Mapping[str, Any]) -> bool:  # noqa: N802 (koji's hook)
         """kojid's checkHostArch: the build tag's arches must meet the host's."""
@@ -45,33 +48,23 @@ class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
         # A tag without arches fails later, with a message, rather than being refused here.
         return True
 
-    def make_backend(self, settings: Settings) -> ContainerBackend:
-        """The task's container backend, made in the task process (koji forks per task)."""
-        from adjutant.container.podman import PodmanBackend
+    def bind(self, context: TaskContext) -> None:
+        """Hand the task its context (the worker does, before koji forks the task process)."""
+        self._context = context
 
-        adjutant = settings.adjutant
-        return PodmanBackend(
-            adjutant.podman_url,
-            retry_attempts=adjutant.podman_retry_attempts,
-            retry_delay_s=adjutant.podman_retry_delay,
-            api_timeout_s=adjutant.podman_api_timeout,
-        )
+    @property
+    def context(self) -> TaskContext:
+        """The context the worker handed this task."""
+        if self._context is None:
+            raise RuntimeError(f"task {self.id} ({self.method}) was run without a TaskContext")
+        return self._context
 
     def image_key(self) -> tuple[int | str, str] | None:
         """(build tag, arch) the image policy is asked about; None when the parameters
         are bad (the handler then reports them as the task's fault)."""
         raise NotImplementedError
 
-    def choose_image(self, resolver: ImageResolver) -> None:
-        """Pick the task image by the build tag's policy (called by the worker, pre-fork)."""
-        key = self.image_key()
-        if key is None:
-            return
-        tag, arch = key
-        arch = koji.canonArch(arch) if arch != "noarch" else "noarch"
-        self.image_choice = resolver.resolve(tag, arch, self.method)
-
-    def provide_image(self, backend: ContainerBackend, settings: Settings) -> ImageChoice:
+    def provide_image(self, backend: ContainerBackend) -> ImageChoice:
         """Have the chosen image present before any buildroot record exists; the choice.
 
         Raises:
@@ -79,10 +72,8 @@ class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
             BuildrootError: the image is missing and may not or cannot be built or pulled;
                 the message names the image and the tag rule (or default) that chose it.
         """
-        adjutant = settings.adjutant
-        choice = getattr(self, "image_choice", None) or ImageChoice(
-            adjutant.task_image_default, "task_image_default"
-        )
+        adjutant = self.context.settings.adjutant
+        choice = self.context.image
         try:
             provide_image(
                 backend, choice, pull_policy=adjutant.image_pull_policy,
@@ -93,8 +84,7 @@ class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
         except ContainerUnavailable as exc:
             raise RefuseTask(f"the podman service is unavailable: {exc}") from exc
         self.logger.info("task image %s (%s)", choice.image, choice.reason)
-        choice_made: ImageChoice = choice
-        return choice_made
+        return choice
 
 
 class SrpmTask(ContainerTask):

@@ -14,7 +14,6 @@ from typing import Any
 import requests
 
 from adjutant.buildroot.koji_buildroot import BuildrootRequest, KojiBuildroot
-from adjutant.config import Settings
 from adjutant.errors import BuildFailed, TaskParamError
 from adjutant.results import read_srpm
 from adjutant.tasks.container_task import SrpmTask
@@ -29,7 +28,7 @@ class RebuildSRPMTask(SrpmTask):
         pkg = check_srpm_path(srpm, "rebuildSRPM")
         tag = check_tag_ref(build_tag, "rebuildSRPM")
         repo_id = check_repo_opt(opts, "rebuildSRPM")
-        settings: Settings = self.options.settings
+        settings = self.context.settings
         event = self.session.repoInfo(repo_id, strict=True)["create_event"]
         try:
             local = Path(self.localPath(f"work/{pkg}"))
@@ -38,8 +37,8 @@ class RebuildSRPMTask(SrpmTask):
         source = read_srpm(local)
         br_arch = self.find_arch("noarch", self.session.host.getHost(),
                                  self.session.getBuildConfig(tag, event=event))
-        backend = self.make_backend(settings)
-        choice = self.provide_image(backend, settings)
+        backend = self.context.make_backend()
+        choice = self.provide_image(backend)
         request = BuildrootRequest(
             task_id=self.id, tag=tag, arch=br_arch, repo_id=repo_id, image=choice.image,
             work_dir=Path(self.workdir), install_group="srpm-build", image_reason=choice.reason,

@@ -19,6 +19,7 @@ from adjutant.config import AdjutantSettings, KojidSettings, RepoAccess, Setting
 from adjutant.container.backend import LABEL_WORKER
 from adjutant.container.podman import PodmanBackend
 from adjutant.tasks.build_arch import BuildArchTask
+from adjutant.tasks.context import TaskContext
 from tests.support.devhub_site import DIST, MACROS_SPEC
 from tests.support.fake_hub import FakeHub
 from tests.support.srpms import build_rpm, build_srpm, simple_spec
@@ -116,10 +117,10 @@ def test_build_arch_builds_with_the_repos_dist_and_reports_only_koji_packages(
         rpms=rows,
         upload_dir=tmp_path / "hub",
     )  # fmt: skip
-    options = settings.kojid_options()
-    options.settings = settings
     task = BuildArchTask(TASK_ID, "buildArch", [pkg, TAG_NAME, "x86_64", True,
-                                                {"repo_id": REPO_ID}], hub, options)  # fmt: skip
+                                                {"repo_id": REPO_ID}], hub,
+                         settings.kojid_options())  # fmt: skip
+    task.bind(TaskContext.from_settings(settings))
 
     result = task.run()
 

@@ -13,11 +13,11 @@ from koji.tasks import RefuseTask
 
 from adjutant.buildroot.container_steps import LOG_NAMES
 from adjutant.config import AdjutantSettings, KojidSettings, RepoAccess, Settings
-from adjutant.container.backend import ContainerBackend
 from adjutant.container.fake import FakeBackend
 from adjutant.errors import BuildFailed, BuildrootError, ContainerUnavailable, TaskParamError
 from adjutant.tasks import HANDLERS
 from adjutant.tasks.build_arch import BuildArchTask
+from adjutant.tasks.context import TaskContext
 from tests.support.fake_hub import (
     CREATE_EVENT,
     REPO_ID,
@@ -67,15 +67,12 @@ class Harness:
             script_buildroot(self.backend)
 
     def task(self, *params: Any) -> BuildArchTask:
-        options = self.settings.kojid_options()
-        options.settings = self.settings
         backend = self.backend
-
-        class Task(BuildArchTask):
-            def make_backend(self, settings: Settings) -> ContainerBackend:
-                return backend
-
-        return Task(TASK_ID, "buildArch", list(params), self.hub, options)
+        context = TaskContext.from_settings(self.settings, factory=lambda: backend)
+        task = BuildArchTask(TASK_ID, "buildArch", list(params), self.hub,
+                             self.settings.kojid_options())  # fmt: skip
+        task.bind(context)
+        return task
 
     def run(self, arch: str = "x86_64", keep_srpm: bool = True, **opts: Any) -> Any:
         return self.task(PKG, TAG_NAME, arch, keep_srpm, {"repo_id": REPO_ID, **opts}).run()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import types
 from typing import Any
 
+from adjutant.config import AdjutantSettings, KojidSettings, Settings
 from adjutant.container.fake import FakeBackend
 from adjutant.policy.resolver import ImageChoice, ImageResolver
 from adjutant.tasks.build_arch import BuildArchTask
+from adjutant.tasks.context import TaskContext
 from adjutant.worker import AdjutantTaskManager
 
 POLICY = {"rules": [{"tag": "f40-build", "arch": "aarch64", "image": "img-arm"},
@@ -20,8 +22,11 @@ def _manager(resolver: ImageResolver | None) -> AdjutantTaskManager:
         getSessionInfo=lambda: {"start_ts": 0.0},
     )
     options = types.SimpleNamespace(workdir="/nonexistent")
-    return AdjutantTaskManager(options, session, worker_name="w", backend=FakeBackend(),
-                               resolver=resolver)
+    backend = FakeBackend()
+    settings = Settings(KojidSettings(), AdjutantSettings(task_image_default="img-configured"))
+    context = TaskContext.from_settings(settings, factory=lambda: backend)
+    return AdjutantTaskManager(options, session, worker_name="w", backend=backend,
+                               context=context, resolver=resolver)
 
 
 def _resolver(configs: dict[Any, dict[str, Any]], calls: list[Any]) -> ImageResolver:
@@ -43,9 +48,9 @@ def test_build_arch_gets_the_rule_for_its_tag_and_canonical_arch() -> None:
     manager = _manager(_resolver({"f40-build": {"name": "f40-build", "extra": {
         "adjutant_image_policy": POLICY}}}, calls))
     task = _build_arch("f40-build", "aarch64")
-    manager.choose_image(task)
-    assert task.image_choice.image == "img-arm"
-    assert "f40-build" in task.image_choice.reason
+    manager.hand_context(task)
+    assert task.context.image.image == "img-arm"
+    assert "f40-build" in task.context.image.reason
 
 
 def test_a_tag_given_by_id_matches_rules_by_its_name() -> None:
@@ -53,8 +58,8 @@ def test_a_tag_given_by_id_matches_rules_by_its_name() -> None:
     manager = _manager(_resolver({12: {"name": "f40-build", "extra": {
         "adjutant_image_policy": POLICY}}}, calls))
     task = _build_arch(12, "aarch64")
-    manager.choose_image(task)
-    assert task.image_choice.image == "img-arm"
+    manager.hand_context(task)
+    assert task.context.image.image == "img-arm"
     assert calls == [12]
 
 
@@ -64,19 +69,19 @@ def test_choices_are_cached_in_the_daemon_across_tasks() -> None:
         "adjutant_image_policy": POLICY}}}, calls))
     for _ in range(3):
         task = _build_arch("t", "x86_64")
-        manager.choose_image(task)
-        assert task.image_choice.image == "img-default"
+        manager.hand_context(task)
+        assert task.context.image.image == "img-default"
     assert calls == ["t"]
     assert manager.resolver is not None and manager.resolver.counters.hits == 2
 
 
-def test_tasks_without_images_and_workers_without_a_resolver_are_left_alone() -> None:
+def test_without_a_resolver_tasks_get_the_configured_default_and_others_nothing() -> None:
     manager = _manager(None)
     task = _build_arch("t", "x86_64")
-    manager.choose_image(task)
-    assert not hasattr(task, "image_choice")
+    manager.hand_context(task)
+    assert task.context.image == ImageChoice("img-configured", "task_image_default")
     plain = types.SimpleNamespace()
-    _manager(_resolver({}, [])).choose_image(plain)  # no choose_image: nothing to do
+    _manager(_resolver({}, [])).hand_context(plain)  # not a container task: nothing to do
     assert vars(plain) == {}
 
 
@@ -84,5 +89,6 @@ def test_bad_parameters_leave_the_fault_to_the_handler() -> None:
     calls: list[Any] = []
     manager = _manager(_resolver({}, calls))
     task = BuildArchTask(7, "buildArch", ["x"], None, types.SimpleNamespace(workdir="/tmp"))
-    manager.choose_image(task)
-    assert calls == [] and not isinstance(getattr(task, "image_choice", None), ImageChoice)
+    manager.hand_context(task)
+    assert calls == []
+    assert task.context.image == ImageChoice("img-configured", "task_image_default")
