@@ -23,7 +23,6 @@ from adjutant.buildroot.packages import (
     parse_rpmdb_listing,
 )
 from adjutant.buildroot.provenance import IMAGE_LOG
-from adjutant.buildroot.rebuild import BUILD_HOME
 from adjutant.buildroot.repo_config import RepoLocation, topdir_mount
 from adjutant.buildroot.steps import StepRecord, StepRunner
 from adjutant.config import AdjutantSettings, RepoAccess
@@ -32,6 +31,9 @@ from adjutant.errors import BuildrootError
 from adjutant.task_logs import LogUploader, uploading
 
 ROLE = "buildroot"
+# The build user's home, and rpmbuild's %_topdir in it (the task images' layout, as mock's).
+BUILD_HOME = "/builddir"
+TOPDIR = f"{BUILD_HOME}/build"
 # kojid names its result logs after mock's; users, `koji watch-logs` and kojid's error hints
 # look for these. mock_config.log holds our buildroot config (there is no mock).
 MOCK_OUTPUT_LOG, CONFIG_LOG, STATE_LOG = "mock_output.log", "mock_config.log", "state.log"
@@ -53,7 +55,7 @@ def buildroot_spec(
     image: str,
     task_id: int,
     buildroot_id: int,
-    location: RepoLocation,
+    location: RepoLocation | None,
     environment: Mapping[str, str],
     network_enabled: bool,
     needs_network: bool = False,
@@ -64,16 +66,18 @@ def buildroot_spec(
     Network: a bridge only when packages come from topurl (attached just for the steps that
     fetch) or when build steps are to have network (``network_enabled``, the config value or
     the tag's override); in mount mode the topdir is bind-mounted read-only instead and no
-    network exists at all.
+    network exists at all. Without a ``location`` (a local rebuild's plain repos) no koji
+    tree is reached: ``needs_network`` and ``extra_mounts`` say how the repos are.
     """
     mounts = list(settings.container_mounts)
-    if location.access is RepoAccess.MOUNT:
+    if location is not None and location.access is RepoAccess.MOUNT:
         # The whole topdir: repo package hrefs go through the repo's toplink to packages/.
         # Its source as the container host sees it, for a worker that runs in a container.
         mount = topdir_mount(location)
         mounts.append(Mount(settings.host_path(mount.source), mount.target, read_only=True))
     mounts += extra_mounts
-    bridge = location.access is RepoAccess.TOPURL or network_enabled or needs_network
+    topurl = location is not None and location.access is RepoAccess.TOPURL
+    bridge = topurl or network_enabled or needs_network
     return ContainerSpec(
         image=image,
         task_id=task_id,

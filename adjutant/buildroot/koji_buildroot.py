@@ -32,11 +32,13 @@ from adjutant.buildroot.build_config import (
     target_arch_for,
 )
 from adjutant.buildroot.container_steps import (
+    BUILD_HOME,
     CONFIG_LOG,
     HW_INFO_LOG,
     LOG_NAMES,
     QUERY_TIMEOUT_S,
     ROOT_LOG,
+    TOPDIR,
     ContainerSteps,
     buildroot_spec,
     note,
@@ -48,11 +50,18 @@ from adjutant.buildroot.packages import (
     INSTALLED_PKGS_LOG,
     InstalledPackage,
     added_packages,
+    buildroot_listing,
     render_installed_pkgs,
 )
+from adjutant.buildroot.local_repos import LocalRepos
 from adjutant.buildroot.provenance import IMAGE_LOG, render_image_log
-from adjutant.buildroot.rebuild import BUILD_HOME, TOPDIR
-from adjutant.buildroot.repo_config import DNF_CONF_PATH, RepoConfig, RepoLocation, repo_config
+from adjutant.buildroot.repo_config import (
+    DNF_CONF_PATH,
+    RepoConfig,
+    RepoLocation,
+    repo_config,
+)
+from adjutant.buildroot.steps import StepRecord
 from adjutant.buildroot.scm_checkout import (
     CHECKOUT_LOG,
     SCM,
@@ -110,12 +119,17 @@ class BuildrootRequest:
     repo_id: int
     image: str
     work_dir: Path  # the task's work dir; logs/ and result/ are made in it
-    install_group: str = "build"  # "srpm-build" for SRPM tasks
+    # "srpm-build" for SRPM tasks; None installs no group (plain local repos have no comps).
+    install_group: str | None = "build"
     image_reason: str = ""  # why this image: the tag's policy rule or the default
     # SCM checkouts: a bridge to attach for the fetching steps, and read-only mounts
     # (a git+file:// repository at its own path).
     needs_network: bool = False
     extra_mounts: tuple[Mount, ...] = ()
+    # ``adjutant build``: install from these plain repos (none: the image's packages only)
+    # instead of the koji repo; listings then leave every package for the hub to resolve by
+    # NVRA, as kojid does for repos without rpmlist.jsonl.
+    local_repos: LocalRepos | None = None
 
 
 class KojiBuildroot:
@@ -150,6 +164,11 @@ class KojiBuildroot:
         self._files: hub_listing.RepoFiles | None = None
         self._repo: RepoConfig | None = None
         self._build: BuildSettings | None = None
+
+    @property
+    def steps(self) -> tuple[StepRecord, ...]:
+        """The steps run in the container so far, in order."""
+        return tuple(self._steps.runner.records) if self._steps is not None else ()
 
     @property
     def log_names(self) -> list[str]:
@@ -274,7 +293,7 @@ class KojiBuildroot:
         request, kojid = self.request, self.settings.kojid
         target_arch_for(request.arch)  # refuses a bad arch before anything exists
         self.br_arch = koji.canonArch(request.arch)
-        location = self._location()
+        location = self._location() if request.local_repos is None else None
         self.repo_info = self._repo_info()
         create_event = self.repo_info["create_event"]
         assert isinstance(create_event, int)
@@ -285,15 +304,20 @@ class KojiBuildroot:
                                    kojid.mockhost)  # fmt: skip
         self._build = build_settings(self.build_config, options, request.arch)
         extra = self.build_config.get("extra") or {}
-        self._repo = repo_config(
-            location, tag_name=tag_name, repo_id=request.repo_id, br_arch=self.br_arch,
-            extra=extra if isinstance(extra, Mapping) else {}, yum_proxy=kojid.yum_proxy,
-        )  # fmt: skip
-        self._files = hub_listing.RepoFiles(
-            tag_name, request.repo_id, self.br_arch,
-            topurl=kojid.topurls[0] if location.access is RepoAccess.TOPURL else None,
-            topdir=kojid.topdir, tempdir=request.work_dir,
-        )  # fmt: skip
+        if location is not None:
+            self._repo = repo_config(
+                location, tag_name=tag_name, repo_id=request.repo_id, br_arch=self.br_arch,
+                extra=extra if isinstance(extra, Mapping) else {}, yum_proxy=kojid.yum_proxy,
+            )  # fmt: skip
+            self._files = hub_listing.RepoFiles(
+                tag_name, request.repo_id, self.br_arch,
+                topurl=kojid.topurls[0] if location.access is RepoAccess.TOPURL else None,
+                topdir=kojid.topdir, tempdir=request.work_dir,
+            )  # fmt: skip
+        else:
+            local = request.local_repos
+            assert local is not None
+            self._repo = RepoConfig(local.baseurls, local.dnf_conf, local.dnf_options)
         staging = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="adjutant-")))
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.result_dir.mkdir(parents=True, exist_ok=True)
@@ -361,7 +385,7 @@ class KojiBuildroot:
         return brootid
 
     def _start_container(
-        self, stack: contextlib.ExitStack, location: RepoLocation, staging: Path
+        self, stack: contextlib.ExitStack, location: RepoLocation | None, staging: Path
     ) -> ContainerSteps:
         assert self._build is not None and self.id is not None
         adjutant = self.settings.adjutant
@@ -370,13 +394,16 @@ class KojiBuildroot:
             extra if isinstance(extra, Mapping) else {}, adjutant.network_enabled,
             str(self.build_config.get("name")),
         )
+        local = self.request.local_repos
         spec = buildroot_spec(
             adjutant, image=self.request.image, task_id=self.request.task_id,
             buildroot_id=self.id, location=location, environment=self._build.environment,
             network_enabled=network,
             needs_network=self.request.needs_network or (
-                location.access is RepoAccess.MOUNT and self._has_external_repos()),
-            extra_mounts=self.request.extra_mounts,
+                local.needs_network if local is not None else
+                location is not None and location.access is RepoAccess.MOUNT
+                and self._has_external_repos()),
+            extra_mounts=self.request.extra_mounts + (local.mounts if local else ()),
         )  # fmt: skip
         try:
             container_id = self.backend.create(spec)
@@ -398,8 +425,7 @@ class KojiBuildroot:
         """Whether the repo merges external repos: their packages are fetched from their own
         URLs, so installing needs the network even when the koji repo is mounted (with a
         topurl the bridge is there anyway)."""
-        assert self._files is not None
-        return hub_listing.is_merged(self._files)
+        return self._files is not None and hub_listing.is_merged(self._files)
 
     def _prepare(self, steps: ContainerSteps) -> None:
         assert self._repo is not None and self._build is not None and self.id is not None
@@ -414,15 +440,16 @@ class KojiBuildroot:
         for argv in HW_INFO_STEPS:
             steps.run(f"hw-info-{argv[0]}", argv, HW_INFO_LOG, timeout_s=QUERY_TIMEOUT_S)
         group = self.request.install_group
-        note(self.log_dir, f"Start: installing group {group}")
-        install = ("dnf", *self._repo.dnf_options, "install", "-y", f"@{group}")
-        with steps.network():
-            record = steps.run("install-group", install, ROOT_LOG, timeout_s=DNF_TIMEOUT_S)
-        if record.exit_code != 0:
-            raise BuildrootError(
-                f"could not init the buildroot: installing group {group} from repo "
-                f"{self.request.repo_id} exited with status {record.exit_code}; see root.log"
-            )
+        if group is not None:
+            note(self.log_dir, f"Start: installing group {group}")
+            install = ("dnf", *self._repo.dnf_options, "install", "-y", f"@{group}")
+            with steps.network():
+                record = steps.run("install-group", install, ROOT_LOG, timeout_s=DNF_TIMEOUT_S)
+            if record.exit_code != 0:
+                raise BuildrootError(
+                    f"could not init the buildroot: installing group {group} from repo "
+                    f"{self.request.repo_id} exited with status {record.exit_code}; see root.log"
+                )
         steps.run("uname", ("uname", "-r"), ROOT_LOG, timeout_s=QUERY_TIMEOUT_S)
         self.hub.host.setBuildRootList(self.id, self._listing(steps))
 
@@ -430,10 +457,12 @@ class KojiBuildroot:
 
     def _listing(self, steps: ContainerSteps) -> list[dict[str, object]]:
         """The rpmdb now (written to installed_pkgs.log) less the image's: what the hub gets."""
-        assert self._files is not None
         installed = steps.rpmdb()
         (self.log_dir / INSTALLED_PKGS_LOG).write_text(render_installed_pkgs(installed))
         added = added_packages(installed, self.baseline)
+        if self._files is None:  # local repos: nothing to check the packages against
+            return buildroot_listing(added, repo_id=self.request.repo_id, br_arch=self.br_arch,
+                                     repo_rpms={}, rpmlist_complete=False)  # fmt: skip
         return hub_listing.report(self.hub, self._files, self.repo_info, added)
 
     def _update_list(self, *, after_failure: bool) -> None:
@@ -448,12 +477,13 @@ class KojiBuildroot:
             # The build's own error is the one to report; this one only goes to the log.
             self.log.warning("cannot update the package list after the failure: %s", exc)
 
-    def _write_config_log(self, location: RepoLocation) -> None:
+    def _write_config_log(self, location: RepoLocation | None) -> None:
         assert self._repo is not None and self._build is not None
         lines = [
             f"# adjutant buildroot {self.name}: buildroot id {self.id}, repo id "
             f"{self.request.repo_id}, tag {self._build.tag_name}, arch {self.br_arch}",
-            f"# image: {self.request.image}; repo access: {location.access}",
+            f"# image: {self.request.image}; repo access: "
+            f"{location.access if location else 'local repos'}",
             f"## {DNF_CONF_PATH}",
             self._repo.dnf_conf,
             f"## {MACROS_FILE}",

@@ -3,8 +3,9 @@
 The SRPM is unpacked and regenerated with ``rpmbuild -bs`` (so the buildroot's macros, such
 as ``%dist``, apply), its BuildRequires are installed from the koji repo as root, then
 ``rpmbuild -bb --target`` runs as the build user without network, and the packages are
-copied out to the result dir. Same order as the local flow in ``rebuild``; the hub record,
-container and logs belong to ``koji_buildroot``, checking the results to the task handler.
+copied out to the result dir. ``adjutant build`` runs these same steps (behind a local
+stand-in hub); the hub record, container and logs belong to ``koji_buildroot``, checking the
+results to the task handler.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from adjutant.buildroot.container_steps import BUILD_LOG, ROOT_LOG, ContainerSteps
-from adjutant.buildroot.rebuild import BUILD_HOME, TOPDIR
+from adjutant.buildroot.container_steps import (
+    BUILD_HOME,
+    BUILD_LOG,
+    ROOT_LOG,
+    TOPDIR,
+    ContainerSteps,
+)
 from adjutant.buildroot.steps import find_files, missing_dependencies
 from adjutant.errors import BuildFailed, BuildrootError, ContainerTimeout
 

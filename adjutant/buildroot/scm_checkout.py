@@ -23,8 +23,7 @@ from pathlib import PurePosixPath
 import koji
 import koji.daemon
 
-from adjutant.buildroot.container_steps import BUILD_LOG, ContainerSteps
-from adjutant.buildroot.rebuild import BUILD_HOME
+from adjutant.buildroot.container_steps import BUILD_HOME, BUILD_LOG, ContainerSteps
 from adjutant.buildroot.steps import find_files
 from adjutant.errors import BuildFailed
 

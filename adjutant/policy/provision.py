@@ -12,6 +12,7 @@ from pathlib import Path
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from adjutant import images
+from adjutant.config import AdjutantSettings
 from adjutant.container.backend import ContainerBackend, ImageInfo, PullPolicy
 from adjutant.errors import BuildrootError, ConfigError, ContainerError, ContainerUnavailable
 from adjutant.policy.resolver import ImageChoice
@@ -73,3 +74,19 @@ def provide_image(
         raise BuildrootError(
             f"task image {choice.image} ({choice.reason}) is not available: {exc}"
         ) from exc
+
+
+def provide_configured(
+    backend: ContainerBackend, choice: ImageChoice, settings: AdjutantSettings
+) -> ImageInfo:
+    """``provide_image`` with the pull policy, images dir and podman limits of ``settings``.
+
+    Raises:
+        BuildrootError: as ``provide_image``.
+        ContainerUnavailable: as ``provide_image``.
+    """
+    return provide_image(
+        backend, choice, pull_policy=settings.image_pull_policy, images_dir=settings.images_dir,
+        timeout_s=float(settings.pull_timeout), attempts=settings.podman_retry_attempts,
+        retry_delay_s=float(settings.podman_retry_delay),
+    )  # fmt: skip

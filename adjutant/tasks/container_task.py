@@ -17,7 +17,7 @@ from koji.tasks import BaseTaskHandler, RefuseTask
 
 from adjutant.container.backend import ContainerBackend
 from adjutant.errors import BuildFailed, ContainerUnavailable, TaskParamError
-from adjutant.policy.provision import provide_image
+from adjutant.policy.provision import provide_configured
 from adjutant.policy.resolver import ImageChoice
 from adjutant.results import RpmIdentity, read_identity
 from adjutant.tasks.context import TaskContext
@@ -72,15 +72,9 @@ class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
             BuildrootError: the image is missing and may not or cannot be built or pulled;
                 the message names the image and the tag rule (or default) that chose it.
         """
-        adjutant = self.context.settings.adjutant
         choice = self.context.image
         try:
-            provide_image(
-                backend, choice, pull_policy=adjutant.image_pull_policy,
-                images_dir=adjutant.images_dir, timeout_s=float(adjutant.pull_timeout),
-                attempts=adjutant.podman_retry_attempts,
-                retry_delay_s=float(adjutant.podman_retry_delay),
-            )  # fmt: skip
+            provide_configured(backend, choice, self.context.settings.adjutant)
         except ContainerUnavailable as exc:
             raise RefuseTask(f"the podman service is unavailable: {exc}") from exc
         self.logger.info("task image %s (%s)", choice.image, choice.reason)

@@ -8,14 +8,28 @@ from pathlib import Path
 import pytest
 
 from adjutant import cli, images
-from adjutant.buildroot.rebuild import RebuildRequest, rebuild
+from adjutant.config import AdjutantSettings, KojidSettings, Settings
 from adjutant.container.backend import LABEL_WORKER
 from adjutant.container.podman import PodmanBackend
 from adjutant.errors import BuildFailed, BuildrootError
+from adjutant.localbuild import LOCAL_WORKER, LocalRebuild, rebuild
+from adjutant.tasks.context import TaskContext
 from tests.support.images import TASK_IMAGE_NAME
 from tests.support.srpms import SAMPLE_SRPM, build_rpm, build_srpm, simple_spec
 
 pytestmark = pytest.mark.integration
+
+
+def local_context(
+    podman_url: str, task_image: str, worker_label: str, rpmbuild_timeout_s: int = 86400
+) -> TaskContext:
+    """A local rebuild's context on the test's podman, under the test's worker label."""
+    settings = Settings(
+        KojidSettings(rpmbuild_timeout=rpmbuild_timeout_s),
+        AdjutantSettings(worker_name=worker_label, podman_url=podman_url,
+                         task_image_default=task_image),
+    )  # fmt: skip
+    return TaskContext.from_settings(settings)
 
 
 def rpm_query(path: Path, query_format: str) -> str:
@@ -49,13 +63,10 @@ def test_task_image_meets_the_contract_when_run(
 
 
 def test_sample_srpm_rebuilds_into_a_valid_rpm_with_a_working_binary(
-    podman_backend: PodmanBackend, task_image: str, worker_label: str, tmp_path: Path
+    podman_url: str, task_image: str, worker_label: str, tmp_path: Path
 ) -> None:
-    request = RebuildRequest(
-        srpm=SAMPLE_SRPM, image=task_image, result_dir=tmp_path / "out", worker=worker_label,
-        defines=(("dist", ".adj1"),),
-    )  # fmt: skip
-    result = rebuild(podman_backend, request)
+    request = LocalRebuild(SAMPLE_SRPM, tmp_path / "out", "x86_64", defines=(("dist", ".adj1"),))
+    result = rebuild(local_context(podman_url, task_image, worker_label), request)
 
     (rpm_path,) = result.outputs.rpms
     (srpm_path,) = result.outputs.srpms
@@ -73,43 +84,42 @@ def test_sample_srpm_rebuilds_into_a_valid_rpm_with_a_working_binary(
     hello = subprocess.run([extract / "usr/bin/adjutant-hello"], capture_output=True, text=True)
     assert hello.stdout.strip() == "Hello from an adjutant buildroot"
     steps = [step.name for step in result.steps]
-    assert steps == ["unpack-srpm", "rpmbuild-bs", "builddep", "rpmbuild-bb"]
+    assert steps[-4:] == ["unpack-srpm", "rpmbuild-bs", "builddep", "rpmbuild-bb"]
     assert all(step.exit_code == 0 for step in result.steps)
     state = (tmp_path / "out" / "state.log").read_text()
     assert "step rpmbuild-bb starting as kojibuilder: rpmbuild -bb" in state
+    assert result.buildroot.states == ["INIT", "BUILDING", "EXPIRED"]
 
 
 def test_failing_build_fails_with_a_build_log_hint(
-    podman_backend: PodmanBackend, task_image: str, worker_label: str, tmp_path: Path
+    podman_url: str, task_image: str, worker_label: str, tmp_path: Path
 ) -> None:
     spec = simple_spec("adjutant-fails", build_script="echo compiler-says-no; exit 3")
     srpm = build_srpm(spec, tmp_path / "srpm")
-    request = RebuildRequest(srpm, task_image, tmp_path / "out", worker=worker_label)
-    with pytest.raises(BuildFailed, match="rpmbuild -bb exited 1; see build.log"):
-        rebuild(podman_backend, request)
+    request = LocalRebuild(srpm, tmp_path / "out", "x86_64")
+    with pytest.raises(BuildFailed, match="rpmbuild -bb exited with status 1; see build.log"):
+        rebuild(local_context(podman_url, task_image, worker_label), request)
     assert "compiler-says-no" in (tmp_path / "out" / "build.log").read_text()
 
 
 def test_missing_build_requires_are_named(
-    podman_backend: PodmanBackend, task_image: str, worker_label: str, tmp_path: Path
+    podman_url: str, task_image: str, worker_label: str, tmp_path: Path
 ) -> None:
     spec = simple_spec("adjutant-needs", build_requires="adjutant-no-such-package >= 2")
     srpm = build_srpm(spec, tmp_path / "srpm")
-    request = RebuildRequest(srpm, task_image, tmp_path / "out", worker=worker_label)
+    request = LocalRebuild(srpm, tmp_path / "out", "x86_64")
     with pytest.raises(BuildrootError, match="adjutant-no-such-package"):
-        rebuild(podman_backend, request)
+        rebuild(local_context(podman_url, task_image, worker_label), request)
     assert "adjutant-no-such-package" in (tmp_path / "out" / "root.log").read_text()
 
 
 def test_rpmbuild_past_its_timeout_fails_the_build(
-    podman_backend: PodmanBackend, task_image: str, worker_label: str, tmp_path: Path
+    podman_url: str, task_image: str, worker_label: str, tmp_path: Path
 ) -> None:
     srpm = build_srpm(simple_spec("adjutant-slow", build_script="sleep 300"), tmp_path / "srpm")
-    request = RebuildRequest(
-        srpm, task_image, tmp_path / "out", worker=worker_label, rpmbuild_timeout_s=3
-    )
-    with pytest.raises(BuildFailed, match="ran past its 3s timeout"):
-        rebuild(podman_backend, request)
+    context = local_context(podman_url, task_image, worker_label, rpmbuild_timeout_s=3)
+    with pytest.raises(BuildFailed, match=r"ran past its 3s limit \(rpmbuild_timeout\)"):
+        rebuild(context, LocalRebuild(srpm, tmp_path / "out", "x86_64"))
 
 
 def test_build_command_prints_packages_and_logs(
@@ -126,11 +136,11 @@ def test_build_command_prints_packages_and_logs(
         "adjutant-hello-1.0-1.src.rpm", "adjutant-hello-1.0-1.x86_64.rpm",
     ]  # fmt: skip
     assert all(Path(p).is_file() for p in packages)
-    assert PodmanBackend(podman_url).list({LABEL_WORKER: "adjutant-local"}) == []
+    assert PodmanBackend(podman_url).list({LABEL_WORKER: LOCAL_WORKER}) == []
 
 
 def test_build_requires_install_from_a_local_repo_directory(
-    podman_backend: PodmanBackend, task_image: str, worker_label: str, tmp_path: Path
+    podman_url: str, task_image: str, worker_label: str, tmp_path: Path
 ) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -143,10 +153,8 @@ def test_build_requires_install_from_a_local_repo_directory(
         build_script='test "$(cat /usr/share/adjutant-dep/marker)" = adjutant-dep',
     )
     srpm = build_srpm(needs_it, tmp_path / "srpm")
-    request = RebuildRequest(
-        srpm, task_image, tmp_path / "out", worker=worker_label, repos=(str(repo),)
-    )
-    result = rebuild(podman_backend, request)
+    request = LocalRebuild(srpm, tmp_path / "out", "x86_64", repos=(str(repo),))
+    result = rebuild(local_context(podman_url, task_image, worker_label), request)
     assert [p.name for p in result.outputs.rpms] == ["adjutant-needs-dep-1-1.x86_64.rpm"]
     root_log = (tmp_path / "out" / "root.log").read_text()
     assert "adjutant-dep" in root_log and "Complete!" in root_log
