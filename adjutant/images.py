@@ -188,7 +188,7 @@ def build(
     digest = source_digest(folder)
     tag = folder.latest_tag
     if not force and backend.image_exists(tag):
-        if backend.image_labels(tag).get(LABEL_SOURCE_DIGEST) == digest:
+        if backend.inspect_image(tag).labels.get(LABEL_SOURCE_DIGEST) == digest:
             log.info("image %s is up to date (source digest %s)", tag, digest[:12])
             return tag
     log.info("building image %s from %s", tag, folder.path)
@@ -206,7 +206,7 @@ def build(
 
 def verify_image(backend: ContainerBackend, image: str, *, worker: str) -> list[str]:
     """Check a built image against the contract by running it; returns the problems found."""
-    labels = backend.image_labels(image)
+    labels = backend.inspect_image(image).labels
     problems = [f"label {key} is missing" for key in REQUIRED_LABELS if not labels.get(key)]
     user = labels.get(LABEL_BUILD_USER, "kojibuilder")
     home = labels.get(LABEL_BUILD_HOME, "/builddir")

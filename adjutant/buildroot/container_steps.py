@@ -2,18 +2,17 @@
 
 ``buildroot_spec`` says how a buildroot container is made (labels, mounts, network, caps,
 limits); ``ContainerSteps`` runs recorded steps in the started container with the task's logs
-uploading meanwhile, runs queries whose output is data, switches the bridge for the steps that
-fetch from the koji repo, and copies files in and out. Hub records and the order of steps are
+uploading meanwhile, runs queries whose output is data, says which commands need the network
+(the steps that fetch from the koji repo or an SCM), and copies files in and out. Hub records and the order of steps are
 ``koji_buildroot``'s and ``koji_rebuild``'s.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import shlex
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from adjutant.buildroot.packages import (
@@ -127,9 +126,12 @@ class ContainerSteps:
         user: str = "root",
         timeout_s: float | None = None,
         workdir: str = BUILD_HOME,
+        fetches: bool = False,
     ) -> StepRecord:
         """Run one recorded step, its output appended to ``log_name``; logs upload meanwhile.
 
+        A step that ``fetches`` (from the koji repo, an SCM) gets the network when the
+        buildroot reaches those over one; other steps only with ``keep_network``.
         No other hub call may run during a step: the upload thread uses the task's session.
 
         Raises:
@@ -138,7 +140,8 @@ class ContainerSteps:
         deadline = None if timeout_s is None else timeout_s + UPLOAD_GRACE_S
         with uploading(self.uploader, deadline_s=deadline):
             return self.runner.run(name, tuple(argv), log_path=self.log_dir / log_name,
-                                   user=user, workdir=workdir, timeout_s=timeout_s)  # fmt: skip
+                                   user=user, workdir=workdir, timeout_s=timeout_s,
+                                   network=self.network_for(fetches))  # fmt: skip
 
     def query(self, argv: Sequence[str], user: str | None = None) -> str:
         """The output of a command (root's unless ``user``) whose output is data, not a log.
@@ -149,7 +152,8 @@ class ContainerSteps:
         """
         output = io.BytesIO()
         result = self.backend.exec(self.container_id, argv, output=output, user=user,
-                                   timeout_s=QUERY_TIMEOUT_S)  # fmt: skip
+                                   timeout_s=QUERY_TIMEOUT_S,
+                                   network=self.network_for(False))  # fmt: skip
         text = output.getvalue().decode(errors="replace")
         if result.exit_code != 0:
             with (self.log_dir / ROOT_LOG).open("a", encoding="utf-8") as root_log:
@@ -167,17 +171,10 @@ class ContainerSteps:
         """
         return parse_rpmdb_listing(self.query(RPMDB_QUERY_ARGV))
 
-    def set_network(self, enabled: bool) -> None:
-        """Attach or detach the bridge (if there is one; kept with ``keep_network``)."""
-        if self.bridge and (enabled or not self.keep_network):
-            self.backend.set_network(self.container_id, enabled)
-
-    @contextlib.contextmanager
-    def network(self) -> Iterator[None]:
-        """The bridge attached for the ``with`` body: the steps that fetch from the repo."""
-        self.set_network(True)
-        yield
-        self.set_network(False)
+    def network_for(self, fetches: bool) -> bool:
+        """Whether a command gets the network: a fetching one when the buildroot has a
+        bridge, every one with ``keep_network``."""
+        return self.bridge and (fetches or self.keep_network)
 
     def install_text(self, text: str, target: str) -> None:
         """Write ``text`` as the file ``target`` in the container (owned by root)."""

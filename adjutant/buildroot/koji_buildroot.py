@@ -429,7 +429,6 @@ class KojiBuildroot:
 
     def _prepare(self, steps: ContainerSteps) -> None:
         assert self._repo is not None and self._build is not None and self.id is not None
-        steps.set_network(False)  # attached only while installing from the repo
         self.baseline = steps.rpmdb()
         image = self.backend.inspect_image(self.request.image)
         (self.log_dir / IMAGE_LOG).write_text(
@@ -443,8 +442,8 @@ class KojiBuildroot:
         if group is not None:
             note(self.log_dir, f"Start: installing group {group}")
             install = ("dnf", *self._repo.dnf_options, "install", "-y", f"@{group}")
-            with steps.network():
-                record = steps.run("install-group", install, ROOT_LOG, timeout_s=DNF_TIMEOUT_S)
+            record = steps.run("install-group", install, ROOT_LOG, timeout_s=DNF_TIMEOUT_S,
+                               fetches=True)  # fmt: skip
             if record.exit_code != 0:
                 raise BuildrootError(
                     f"could not init the buildroot: installing group {group} from repo "

@@ -48,8 +48,7 @@ def rebuild_srpm(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch
     failed = f"error building package (arch {arch})"
     spec, regenerated = _regenerate(site, options, srpm, arch, failed)
     builddep = ("dnf", *options.dnf_options, "builddep", "-y", regenerated)
-    with site.network():
-        record = site.run("builddep", builddep, ROOT_LOG, timeout_s=DNF_TIMEOUT_S)
+    record = site.run("builddep", builddep, ROOT_LOG, timeout_s=DNF_TIMEOUT_S, fetches=True)
     if record.exit_code != 0:
         missing = missing_dependencies(site.log_dir / ROOT_LOG)
         detail = f": missing {', '.join(missing)}" if missing else ""

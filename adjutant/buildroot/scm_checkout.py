@@ -122,16 +122,16 @@ def check_out(site: ContainerSteps, checkout: Checkout, user: str) -> str:
         ("fetch", ("git", "fetch", "origin", f"{checkout.revision}:KOJI_FETCH_HEAD"), repo_dir),
         ("reset", ("git", "reset", "--hard", "KOJI_FETCH_HEAD"), repo_dir),
     ]
-    with site.network():
-        for name, argv, cwd in steps:
-            record = site.run(f"scm-{name}", argv, CHECKOUT_LOG, user=user, workdir=cwd)
-            if record.exit_code != 0 and name == "fetch":
-                # a commit id, not a ref: the clone has it, reset to it directly
-                steps[-1] = ("reset", ("git", "reset", "--hard", checkout.revision), repo_dir)
-                continue
-            if record.exit_code != 0:
-                raise koji.BuildError(f"Error running GIT command \"{' '.join(argv)}\", "
-                                      f"see {CHECKOUT_LOG} for details")
+    for name, argv, cwd in steps:
+        record = site.run(f"scm-{name}", argv, CHECKOUT_LOG, user=user, workdir=cwd,
+                          fetches=True)  # fmt: skip
+        if record.exit_code != 0 and name == "fetch":
+            # a commit id, not a ref: the clone has it, reset to it directly
+            steps[-1] = ("reset", ("git", "reset", "--hard", checkout.revision), repo_dir)
+            continue
+        if record.exit_code != 0:
+            raise koji.BuildError(f"Error running GIT command \"{' '.join(argv)}\", "
+                                  f"see {CHECKOUT_LOG} for details")
     commit = site.query(("git", "-C", repo_dir, "rev-parse", "HEAD"), user=user).strip()
     if not re.fullmatch(r"[0-9a-f]{40}([0-9a-f]{24})?", commit):
         raise koji.BuildError(f"git rev-parse HEAD gave no commit id: {commit!r}")
@@ -178,9 +178,8 @@ def build_srpm(site: ContainerSteps, checkout: Checkout, spec: str, sources: str
         koji.BuildError: the source command failed; BuildFailed: rpmbuild -bs failed.
     """
     if checkout.source_cmd:
-        with site.network():
-            record = site.run("source-cmd", checkout.source_cmd, BUILD_LOG, user=user,
-                              workdir=checkout.source_dir)
+        record = site.run("source-cmd", checkout.source_cmd, BUILD_LOG, user=user,
+                          workdir=checkout.source_dir, fetches=True)  # fmt: skip
         if record.exit_code != 0:
             raise koji.BuildError(f"error running source command {list(checkout.source_cmd)} "
                                   f"(status {record.exit_code}); see build.log")

@@ -48,6 +48,7 @@ class StepRunner:
         user: str = "root",
         workdir: str | None = None,
         timeout_s: float | None = None,
+        network: bool = False,
     ) -> StepRecord:
         """Run ``argv``, appending its output to ``log_path``; a non-zero exit is not raised.
 
@@ -61,7 +62,7 @@ class StepRunner:
             with log_path.open("ab") as sink:
                 result = self.backend.exec(
                     self.container_id, argv, output=sink, user=user, workdir=workdir,
-                    timeout_s=timeout_s,
+                    timeout_s=timeout_s, network=network,
                 )  # fmt: skip
         except ContainerError as exc:
             self._note(f"step {name} failed after {time.monotonic() - started:.1f}s: {exc}")

@@ -9,7 +9,7 @@ container can be created without the labels orphan sweeping relies on.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -167,7 +167,11 @@ class ImageInfo:
 
 
 class ContainerBackend(Protocol):
-    """What a buildroot may ask of a container engine. Errors are ContainerError subclasses."""
+    """What a buildroot may ask of a container engine. Errors are ContainerError subclasses.
+
+    The smallest interface the buildroots, the worker's sweep and the image tools need;
+    tests/integration/test_backend_contract.py holds every implementation to it.
+    """
 
     def image_exists(self, image: str) -> bool: ...
 
@@ -177,10 +181,6 @@ class ContainerBackend(Protocol):
 
     def inspect_image(self, image: str) -> ImageInfo:
         """Id, digest, tags and labels of a local image. Missing -> ImageMissing."""
-        ...
-
-    def image_labels(self, image: str) -> dict[str, str]:
-        """The labels of a local image. Missing -> ImageMissing."""
         ...
 
     def build_image(
@@ -216,12 +216,18 @@ class ContainerBackend(Protocol):
         workdir: str | None = None,
         env: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
+        network: bool = False,
     ) -> ExecResult:
         """Run argv in the container, streaming stdout+stderr to ``output``.
 
         A non-zero exit is a result, not an error; running past ``timeout_s`` raises
         ContainerTimeout after the command was killed. With a deadline the image must
         provide coreutils ``timeout``; ``None`` waits as long as the command runs.
+
+        ``network`` says what the command needs: True, the network of a container created
+        with ``NetworkMode.BRIDGE`` (asking it of any other container is a ContainerError);
+        False, none at all. How the engine gives or takes it (podman attaches and detaches
+        the bridge between commands) is the backend's business.
         """
         ...
 
@@ -240,39 +246,11 @@ class ContainerBackend(Protocol):
         """
         ...
 
-    def logs(
-        self, container_id: str, *, follow: bool = False, timeout_s: float | None = None
-    ) -> Iterator[bytes]:
-        """The main process's output, as chunks; with ``follow`` until it exits.
-
-        Past ``timeout_s`` the iterator raises ContainerTimeout.
-        """
-        ...
-
-    def set_network(self, container_id: str, enabled: bool) -> None:
-        """Attach or detach a running container's bridge network (idempotent).
-
-        Lets one buildroot reach the koji repo while installing packages and then build with
-        no network at all. Only containers created with NetworkMode.BRIDGE can be switched.
-        """
-        ...
-
-    def stop(self, container_id: str, timeout_s: int | None = None) -> None:
-        """SIGTERM, then SIGKILL after ``timeout_s`` (default: the spec's stop timeout).
-
-        Stopping a container that is not running is not an error.
-        """
-        ...
-
     def remove(self, container_id: str) -> None:
         """Remove the container, killing it first if it runs. Missing -> ContainerNotFound.
 
-        There is no grace period: call ``stop`` first for a graceful end.
+        There is no grace period: the buildroot is done with it, or the task was cancelled.
         """
-        ...
-
-    def inspect(self, container_id: str) -> ContainerInfo:
-        """The container's current state. Missing -> ContainerNotFound."""
         ...
 
     def list(self, labels: Mapping[str, str]) -> list[ContainerInfo]:

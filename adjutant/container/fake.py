@@ -8,7 +8,7 @@ container -> ContainerNotFound, missing image -> ImageMissing, ...) but runs not
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -57,8 +57,7 @@ class FakeContainer:
     status: str = "created"
     # Files inside the container: absolute POSIX path -> content.
     files: dict[str, bytes] = field(default_factory=dict)
-    log_output: list[bytes] = field(default_factory=list)
-    networked: bool = False
+    networked: bool = False  # whether the last command ran with network
 
     @property
     def info(self) -> ContainerInfo:
@@ -142,10 +141,6 @@ class FakeBackend:
         self._record("inspect_image", image=image)
         return self._image(image)
 
-    def image_labels(self, image: str) -> dict[str, str]:
-        self._record("image_labels", image=image)
-        return dict(self._image(image).labels)
-
     def build_image(
         self,
         context_dir: Path,
@@ -194,6 +189,7 @@ class FakeBackend:
         workdir: str | None = None,
         env: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
+        network: bool = False,
     ) -> ExecResult:
         command = tuple(argv)
         self._record(
@@ -204,10 +200,17 @@ class FakeBackend:
             workdir=workdir,
             env=dict(env or {}),
             timeout_s=timeout_s,
+            network=network,
         )
         container = self._container(container_id)
         if container.status != "running":
             raise ContainerError(f"container {container_id[:12]} is not running")
+        if network and container.spec.network is not NetworkMode.BRIDGE:
+            raise ContainerError(
+                f"{container_id[:12]}: the container was created without a bridge, so no "
+                "command in it can have network"
+            )
+        container.networked = network
         script = next((s for s in self.scripts if command[: len(s.prefix)] == s.prefix), None)
         if script is None:
             return ExecResult(command, 0, 0.0)
@@ -248,32 +251,9 @@ class FakeBackend:
         if not found:
             raise ContainerError(f"copy {source} out of {container_id[:12]}: no such file")
 
-    def logs(
-        self, container_id: str, *, follow: bool = False, timeout_s: float | None = None
-    ) -> Iterator[bytes]:
-        self._record("logs", container_id=container_id, follow=follow, timeout_s=timeout_s)
-        return iter(list(self._container(container_id).log_output))
-
-    def set_network(self, container_id: str, enabled: bool) -> None:
-        self._record("set_network", container_id=container_id, enabled=enabled)
-        container = self._container(container_id)
-        if container.spec.network is not NetworkMode.BRIDGE:
-            raise ContainerError(
-                f"{container_id[:12]}: the container was not created with a bridge"
-            )
-        container.networked = enabled
-
-    def stop(self, container_id: str, timeout_s: int | None = None) -> None:
-        self._record("stop", container_id=container_id, timeout_s=timeout_s)
-        self._container(container_id).status = "exited"
-
     def remove(self, container_id: str) -> None:
         self._record("remove", container_id=container_id)
         del self.containers[self._container(container_id).id]
-
-    def inspect(self, container_id: str) -> ContainerInfo:
-        self._record("inspect", container_id=container_id)
-        return self._container(container_id).info
 
     def list(self, labels: Mapping[str, str]) -> list[ContainerInfo]:
         self._record("list", labels=dict(labels))

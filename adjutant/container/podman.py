@@ -54,6 +54,7 @@ from adjutant.container.backend import (
     ContainerSpec,
     ExecResult,
     ImageInfo,
+    NetworkMode,
     OutputSink,
     PullPolicy,
     emit,
@@ -362,7 +363,10 @@ class PodmanBackend:
         self.retry_attempts = retry_attempts
         self.retry_delay_s = retry_delay_s
         self.api_timeout_s = api_timeout_s
-        self.network = network  # the bridge network set_network attaches and detaches
+        self.network = network  # the bridge network commands get when they need one
+        # Per container this backend made or asked about: whether the bridge is attached
+        # now, or None when it was created without one (it can then never have network).
+        self._attached: dict[str, bool | None] = {}
         self._client: Any = None
         self._client_pid = 0
 
@@ -468,9 +472,6 @@ class PodmanBackend:
             labels=dict(labels),
         )
 
-    def image_labels(self, image: str) -> dict[str, str]:
-        return dict(self.inspect_image(image).labels)
-
     def build_image(
         self,
         context_dir: Path,
@@ -536,7 +537,9 @@ class PodmanBackend:
         log.debug("creating container %s from %s", spec.container_name, spec.image)
         with podman_errors(f"create container {spec.container_name}"):
             container = self._podman.containers.create(**kwargs)
-            return str(container.id)
+        container_id = str(container.id)
+        self._attached[container_id] = True if spec.network is NetworkMode.BRIDGE else None
+        return container_id
 
     def start(self, container_id: str) -> None:
         with podman_errors(f"start container {_short(container_id)}"):
@@ -552,16 +555,22 @@ class PodmanBackend:
         workdir: str | None = None,
         env: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
+        network: bool = False,
     ) -> ExecResult:
         """Run argv in the container, streaming stdout+stderr to ``output`` as it comes.
+
+        The bridge is attached before a command that needs ``network`` and detached before
+        one that does not; podman keeps it as it is between commands.
 
         Raises:
             ContainerTimeout: the command ran past ``timeout_s`` and was killed.
             ContainerNotFound: the container does not exist.
-            ContainerError: podman could not run the command at all.
+            ContainerError: podman could not run the command at all, or ``network`` was
+                asked of a container created without a bridge.
         """
         command = tuple(argv)
         action = f"exec in container {_short(container_id)}"
+        self._provide_network(container_id, network)
         body: dict[str, Any] = {
             "AttachStdin": False,
             "AttachStdout": True,
@@ -658,70 +667,38 @@ class PodmanBackend:
                 response.raise_for_status()
                 extract_archive(response.raw, target_dir)
 
-    def logs(
-        self, container_id: str, *, follow: bool = False, timeout_s: float | None = None
-    ) -> Iterator[bytes]:
-        """The main process's output as it arrives; with ``follow`` until it exits.
+    def _provide_network(self, container_id: str, wanted: bool) -> None:
+        """Attach or detach the bridge so that the next command has the network it needs.
 
         Raises:
-            ContainerTimeout: ``timeout_s`` passed before the output ended.
+            ContainerNotFound: the container does not exist.
+            ContainerError: network is wanted and the container was created without a
+                bridge, or podman refused the change.
         """
-        action = f"logs of container {_short(container_id)}"
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        read_timeout = timeout_s if timeout_s is not None or follow else self.api_timeout_s
+        verb = "connect" if wanted else "disconnect"
+        action = f"{verb} network of {_short(container_id)}"
         with podman_errors(action):
-            response = self._api.get(
-                f"/containers/{container_id}/logs",
-                params={"follow": follow, "stdout": True, "stderr": True},
-                stream=True,
-                timeout=(self.api_timeout_s, read_timeout),
-            )
-            with contextlib.closing(response):
-                response.raise_for_status()
-                yield from frames_until(response, deadline, action)
-
-    def set_network(self, container_id: str, enabled: bool) -> None:
-        """Connect the container to, or disconnect it from, the bridge network.
-
-        Raises:
-            ContainerError: the container was not created with a bridge network, or podman
-                refused the change.
-        """
-        action = f"{'connect' if enabled else 'disconnect'} network of {_short(container_id)}"
-        with podman_errors(action):
-            data = self._json("get", f"/containers/{container_id}/json")
-            if (data.get("HostConfig") or {}).get("NetworkMode") not in ("bridge", self.network):
-                raise ContainerError(f"{action}: the container was not created with a bridge")
-            attached = self.network in ((data.get("NetworkSettings") or {}).get("Networks") or {})
-            if attached == enabled:
+            if container_id not in self._attached:
+                data = self._json("get", f"/containers/{container_id}/json")
+                bridged = (data.get("HostConfig") or {}).get("NetworkMode") in (
+                    "bridge", self.network)  # fmt: skip
+                networks = (data.get("NetworkSettings") or {}).get("Networks") or {}
+                self._attached[container_id] = self.network in networks if bridged else None
+            attached = self._attached[container_id]
+            if attached is None:
+                if wanted:
+                    raise ContainerError(f"{action}: the container was created without a "
+                                         "bridge, so no command in it can have network")  # fmt: skip
                 return
-            verb = "connect" if enabled else "disconnect"
+            if attached == wanted:
+                return
             response = self._api.post(
                 f"/networks/{self.network}/{verb}",
                 data=json.dumps({"Container": container_id}),
                 timeout=self.api_timeout_s,
             )
             response.raise_for_status()  # podman answers a plain "OK", not JSON
-
-    def stop(self, container_id: str, timeout_s: int | None = None) -> None:
-        action = f"stop container {_short(container_id)}"
-        if timeout_s is None:
-            timeout_s = self._stop_timeout(container_id)
-        with podman_errors(action):
-            response = self._api.post(
-                f"/containers/{container_id}/stop",
-                params={"timeout": timeout_s},
-                timeout=timeout_s + self.api_timeout_s,
-            )
-            if response.status_code != 304:  # 304: it was not running
-                response.raise_for_status()
-
-    def _stop_timeout(self, container_id: str) -> int:
-        data = self._retried(
-            f"inspect container {_short(container_id)}",
-            lambda: self._json("get", f"/containers/{container_id}/json"),
-        )
-        return int((data.get("Config") or {}).get("StopTimeout", 10))
+            self._attached[container_id] = wanted
 
     def remove(self, container_id: str) -> None:
         def call() -> None:
@@ -736,19 +713,7 @@ class PodmanBackend:
                     )
 
         self._retried(f"remove container {_short(container_id)}", call)
-
-    def inspect(self, container_id: str) -> ContainerInfo:
-        data = self._retried(
-            f"inspect container {_short(container_id)}",
-            lambda: self._json("get", f"/containers/{container_id}/json"),
-        )
-        return ContainerInfo(
-            id=data["Id"],
-            name=data.get("Name", "").lstrip("/"),
-            image=data.get("ImageName") or data.get("Image", ""),
-            status=(data.get("State") or {}).get("Status", "unknown"),
-            labels=dict((data.get("Config") or {}).get("Labels") or {}),
-        )
+        self._attached.pop(container_id, None)
 
     def list(self, labels: Mapping[str, str]) -> list[ContainerInfo]:
         filters = {"label": [f"{key}={value}" for key, value in labels.items()]}

@@ -41,7 +41,7 @@ def rpm_query(path: Path, query_format: str) -> str:
 def test_built_image_carries_the_contract_labels_and_digest(
     podman_backend: PodmanBackend, task_image: str
 ) -> None:
-    labels = podman_backend.image_labels(task_image)
+    labels = podman_backend.inspect_image(task_image).labels
     assert labels[images.LABEL_NAME] == TASK_IMAGE_NAME
     folder = images.find(images.default_images_dir(), TASK_IMAGE_NAME)
     assert labels[images.LABEL_SOURCE_DIGEST] == images.source_digest(folder)

@@ -183,7 +183,7 @@ def test_container_is_labelled_locked_down_and_limited_from_settings(tmp_path: P
         tmp_path / "koji", "/mnt/koji", True,
     )  # fmt: skip
     assert spec.env["HOME"] == "/builddir"
-    assert setup.backend.calls_to("set_network") == []
+    assert not any(call["network"] for call in setup.backend.calls_to("exec"))
 
 
 def test_topdir_mount_source_is_translated_for_a_containerised_worker(tmp_path: Path) -> None:
@@ -256,8 +256,10 @@ def test_topurl_mode_attaches_the_bridge_only_while_installing(tmp_path: Path) -
     with pytest.raises(BuildrootError, match="see root.log"):
         setup.buildroot().__enter__()
     assert setup.spec.network is NetworkMode.BRIDGE and setup.spec.mounts == ()
-    # Detached once started, attached for the install, detached again.
-    assert [c["enabled"] for c in setup.backend.calls_to("set_network")] == [False, True, False]
+    # Only the install fetches from the repo: only it has the network.
+    execs = setup.backend.calls_to("exec")
+    assert [c["argv"][0] for c in execs if c["network"]] == ["dnf"]
+    assert not execs[0]["network"]  # the rpmdb baseline, right after start
     config = setup.log("mock_config.log")
     assert f"baseurl=https://kojipkgs.example/repos/{TAG_NAME}/{REPO_ID}/x86_64" in config
     assert setup.backend.containers == {}
@@ -522,3 +524,11 @@ def test_rpmdb_helper_matches_the_query_format() -> None:
 
     (pkg,) = parse_rpmdb_listing(rpmdb(BUILDREQUIRES_PKGS[0]).decode())
     assert (pkg.nevra, pkg.payloadhash) == ("zlib-devel-1:1.3-1.fc40.x86_64", "c1" * 16)
+
+
+def test_network_enabled_gives_build_steps_the_network_too(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, network_enabled=True)
+    setup.build()
+    assert setup.spec.network is NetworkMode.BRIDGE
+    rpmbuilds = [c for c in setup.backend.calls_to("exec") if c["argv"][0] == "rpmbuild"]
+    assert rpmbuilds and all(call["network"] for call in rpmbuilds)
