@@ -1,7 +1,9 @@
 """Command-line entry point: parses arguments and hands each subcommand to its module.
 
 Each subcommand lives in the module that owns its job; that module offers
-``configure_parser(parser)`` and ``run(args) -> int``. This file only wires them up.
+``configure_parser(parser)`` and ``run(args) -> int``. This file only wires them up, and
+imports only the module of the subcommand given: ``adjutant worker`` must not load devhub,
+Flask or cryptography.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 log = logging.getLogger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every subcommand registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser with every subcommand listed; only ``command``'s module is
+    imported, and only its options are known."""
     parser = argparse.ArgumentParser(
         prog="adjutant", description="Koji build host with podman container buildroots"
     )
@@ -36,16 +39,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="log at DEBUG level")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(module_name)
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        module.configure_parser(sub)
-        sub.set_defaults(run=module.run)
+        if name == command:
+            module = importlib.import_module(module_name)
+            module.configure_parser(sub)
+            sub.set_defaults(run=module.run)
     return parser
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv``: the first word that is not an option (the
+    top-level options take no values)."""
+    word = next((arg for arg in argv if not arg.startswith("-")), None)
+    return word if word in SUBCOMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(chosen_command(argv)).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
