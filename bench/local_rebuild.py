@@ -2,8 +2,9 @@
 
 What it measures: the whole-build overhead of adjutant's container buildroot as `adjutant build`
 runs it (buildArch's buildroot: create, start, rpmdb and hw-info queries, macros, unpack,
-rpmbuild -bs, builddep, rpmbuild -bb, copy out, remove) for the bundled sample SRPM, against `rpmbuild --rebuild --nodeps` of the same SRPM straight on the host as the baseline
-(the host has the toolchain but no rpm database entries for it).
+rpmbuild -bs, builddep, rpmbuild -bb, copy out, remove) for the bundled sample SRPM, against
+`rpmbuild --rebuild --nodeps` of the same SRPM straight on the host as the baseline (the host
+has the toolchain but no rpm database entries for it).
 Results are ratios to that baseline; run on an idle machine:
 
     .venv/bin/python bench/local_rebuild.py --rounds 5

@@ -3,8 +3,8 @@
 ``buildroot_spec`` says how a buildroot container is made (labels, mounts, network, caps,
 limits); ``ContainerSteps`` runs recorded steps in the started container with the task's logs
 uploading meanwhile, runs queries whose output is data, says which commands need the network
-(the steps that fetch from the koji repo or an SCM), and copies files in and out. Hub records and the order of steps are
-``koji_buildroot``'s and ``koji_rebuild``'s.
+(the steps that fetch from the koji repo or an SCM), and copies files in and out. Hub records
+and the order of steps are ``koji_buildroot``'s and ``koji_rebuild``'s.
 """
 
 from __future__ import annotations

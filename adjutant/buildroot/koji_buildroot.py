@@ -44,6 +44,7 @@ from adjutant.buildroot.container_steps import (
     note,
 )
 from adjutant.buildroot.koji_rebuild import RebuildOptions, rebuild_srpm, regenerate_srpm
+from adjutant.buildroot.local_repos import LocalRepos
 from adjutant.buildroot.macros import MACROS_FILE, render_macros
 from adjutant.buildroot.network_policy import build_network
 from adjutant.buildroot.packages import (
@@ -53,7 +54,6 @@ from adjutant.buildroot.packages import (
     buildroot_listing,
     render_installed_pkgs,
 )
-from adjutant.buildroot.local_repos import LocalRepos
 from adjutant.buildroot.provenance import IMAGE_LOG, render_image_log
 from adjutant.buildroot.repo_config import (
     DNF_CONF_PATH,
@@ -61,7 +61,6 @@ from adjutant.buildroot.repo_config import (
     RepoLocation,
     repo_config,
 )
-from adjutant.buildroot.steps import StepRecord
 from adjutant.buildroot.scm_checkout import (
     CHECKOUT_LOG,
     SCM,
@@ -71,6 +70,7 @@ from adjutant.buildroot.scm_checkout import (
     checkout_of,
     find_spec,
 )
+from adjutant.buildroot.steps import StepRecord
 from adjutant.config import RepoAccess, Settings
 from adjutant.container.backend import ContainerBackend, Mount, NetworkMode
 from adjutant.errors import BuildrootError, ContainerError

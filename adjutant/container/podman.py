@@ -687,8 +687,10 @@ class PodmanBackend:
             attached = self._attached[container_id]
             if attached is None:
                 if wanted:
-                    raise ContainerError(f"{action}: the container was created without a "
-                                         "bridge, so no command in it can have network")  # fmt: skip
+                    raise ContainerError(
+                        f"{action}: the container was created without a bridge, so no command "
+                        "in it can have network"
+                    )
                 return
             if attached == wanted:
                 return

@@ -15,10 +15,6 @@ from pathlib import Path
 import pytest
 
 from adjutant.container.backend import (
-    LABEL_BUILDROOT_ID,
-    LABEL_ROLE,
-    LABEL_TASK_ID,
-    LABEL_WORKER,
     ContainerSpec,
     ExecResult,
     NetworkMode,

@@ -97,7 +97,8 @@ def test_build_skips_an_image_whose_digest_matches(tmp_path: Path) -> None:
     backend = FakeBackend()
     tag = images.build(backend, folder)
     assert tag == "localhost/adjutant/demo:latest"
-    assert backend.inspect_image(tag).labels[images.LABEL_SOURCE_DIGEST] == images.source_digest(folder)
+    labels = backend.inspect_image(tag).labels
+    assert labels[images.LABEL_SOURCE_DIGEST] == images.source_digest(folder)
     assert len(backend.calls_to("build_image")) == 1
     images.build(backend, folder)
     assert len(backend.calls_to("build_image")) == 1
