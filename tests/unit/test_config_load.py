@@ -360,6 +360,11 @@ def test_missing_required_keys_name_the_variable_to_set() -> None:
     assert str(excinfo.value).startswith("invalid configuration, 2 problems:")
 
 
+def test_commands_without_a_hub_need_no_hub_urls() -> None:
+    settings = load([], {}, check_paths=False, need_hub=False)
+    assert (settings.kojid.server, settings.kojid.topurl) == ("", "")
+
+
 def test_required_keys_set_empty_are_problems() -> None:
     with pytest.raises(InvalidConfig) as excinfo:
         load([], dict(HUB, KOJI_ADJUTANT_KOJID_SERVER=" "), check_paths=False)

@@ -92,3 +92,28 @@ def test_bad_parameters_leave_the_fault_to_the_handler() -> None:
     manager.hand_context(task)
     assert calls == []
     assert task.context.image == ImageChoice("img-configured", "task_image_default")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.choices: list[tuple[int, str, ImageChoice]] = []
+
+    def image_chosen(self, task_id: int, method: str, choice: ImageChoice) -> None:
+        self.choices.append((task_id, method, choice))
+
+
+def test_the_worker_records_each_choice_and_binds_a_context_per_task() -> None:
+    recorder = Recorder()
+    backend = FakeBackend()
+    settings = Settings(KojidSettings(), AdjutantSettings(task_image_default="img-configured"))
+    context = TaskContext.from_settings(settings, factory=lambda: backend, recorder=recorder)
+    manager = _manager(None)
+    manager.context = context
+    first, second = _build_arch("t", "x86_64"), _build_arch("u", "aarch64")
+    manager.hand_context(first)
+    manager.hand_context(second)
+    default = ImageChoice("img-configured", "task_image_default")
+    assert recorder.choices == [(7, "buildArch", default), (7, "buildArch", default)]
+    assert first.context is not second.context and first.context.settings is settings
+    assert first.context.make_backend() is backend
+    assert context.image == default  # the worker's own context is left as it was
