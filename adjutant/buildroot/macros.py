@@ -12,8 +12,12 @@ from adjutant.errors import TaskParamError
 
 MACROS_FILE = "/etc/rpm/macros.koji"
 # koji imports need flat file names; the build user's tree lives under its home.
+# %_rpmfilename is macro-expanded first, then used as a header query format per package.
+# While parsing a spec rpm defines %{NAME}, %{VERSION} and %{RELEASE} as macros holding the
+# main package's values, so the tags are written %%{...} (as kojid's mock config does):
+# expansion turns them into header tags, and each subpackage gets its own name.
 FIXED_MACROS = {
-    "_rpmfilename": "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm",
+    "_rpmfilename": "%%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm",
     "_topdir": "/builddir/build",
 }
 # An rpm macro name (also the shape of an environment variable name).
