@@ -105,6 +105,26 @@ def build_succeeds(site: WorkerSite, name: str, *, repo_id: int | None = None,
     return result
 
 
+def subpackages_are_imported_under_their_own_names(admin: koji.ClientSession, task_id: int,
+                                                   nvr: str) -> None:
+    """A `koji build` of tests.support.srpms.subpackage_spec (NVR ``nvr``) closed; its
+    buildArch uploaded three RPMs, each named by its own header, and the hub imported all
+    three (the hub refuses a file whose name is not the one its header gives)."""
+    assert admin.getTaskInfo(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
+        fault_of(admin, task_id)
+    name, version, release = nvr.rsplit("-", 2)
+    expected = sorted([f"{name}-{version}-{release}.x86_64.rpm",
+                       f"{name}-devel-{version}-{release}.x86_64.rpm",
+                       f"{name}-doc-{version}-{release}.noarch.rpm"])
+    [build_arch] = [c for c in admin.getTaskChildren(task_id) if c["method"] == "buildArch"]
+    uploaded = admin.getTaskResult(build_arch["id"])["rpms"]
+    assert sorted(Path(p).name for p in uploaded) == expected
+    [build] = admin.listBuilds(taskID=task_id)
+    imported = admin.listRPMs(buildID=build["build_id"])
+    assert sorted(f"{r['nvr']}.{r['arch']}.rpm" for r in imported if r["arch"] != "src") \
+        == expected
+
+
 def failing_build_points_at_build_log(site: WorkerSite) -> None:
     task_id = site.submit("adjutant-fails", build_script="echo about to fail; exit 3")
     assert site.wait(task_id)["state"] == koji.TASK_STATES["FAILED"]
