@@ -40,6 +40,10 @@ class WorkerSite:
         site's build tag and repo unless given)."""
         spec = simple_spec(name, build_script=build_script, build_requires=build_requires)
         srpm = build_srpm(spec, self.scratch / f"{name}-{time.time_ns()}")
+        return self.submit_srpm(srpm, tag=tag, repo_id=repo_id)
+
+    def submit_srpm(self, srpm: Path, tag: str | None = None, repo_id: int | None = None) -> int:
+        """Upload ``srpm`` and create its buildArch task for x86_64."""
         upload = f"cli-build/adjutant-{time.time_ns()}"
         self.admin.uploadWrapper(str(srpm), upload)
         params = [f"{upload}/{srpm.name}", tag or self.build_tag, "x86_64", True,
