@@ -27,8 +27,11 @@ import koji
 from adjutant.buildroot import hub_listing
 from adjutant.buildroot.build_config import (
     BuildHostOptions,
+    MACHINE_ID_PATH,
     BuildSettings,
     build_settings,
+    login_environment,
+    new_machine_id,
     target_arch_for,
 )
 from adjutant.buildroot.container_steps import (
@@ -42,7 +45,7 @@ from adjutant.buildroot.container_steps import (
     note,
 )
 from adjutant.buildroot.koji_rebuild import RebuildOptions, rebuild_srpm, regenerate_srpm
-from adjutant.buildroot.macros import MACROS_FILE, render_macros
+from adjutant.buildroot.macros import MACROS_FILE, buildhost, render_macros
 from adjutant.buildroot.network_policy import build_network
 from adjutant.buildroot.packages import (
     INSTALLED_PKGS_LOG,
@@ -282,7 +285,7 @@ class KojiBuildroot:
         tag_name = str(self.build_config["name"])
         # Everything the tag config decides is checked before the hub record exists.
         options = BuildHostOptions(kojid.vendor, kojid.packager, kojid.distribution,
-                                   kojid.mockhost)  # fmt: skip
+                                   kojid.mockhost, buildhost())  # fmt: skip
         self._build = build_settings(self.build_config, options, request.arch)
         extra = self.build_config.get("extra") or {}
         self._repo = repo_config(
@@ -372,7 +375,9 @@ class KojiBuildroot:
         )
         spec = buildroot_spec(
             adjutant, image=self.request.image, task_id=self.request.task_id,
-            buildroot_id=self.id, location=location, environment=self._build.environment,
+            buildroot_id=self.id, location=location,
+            environment={**self._build.environment,
+                         **login_environment(self.settings.adjutant.build_user)},
             network_enabled=network,
             needs_network=self.request.needs_network or (
                 location.access is RepoAccess.MOUNT and self._has_external_repos()),
@@ -411,6 +416,7 @@ class KojiBuildroot:
         )
         steps.install_text(self._repo.dnf_conf, DNF_CONF_PATH)
         steps.install_text(render_macros(self._build.macros), MACROS_FILE)
+        steps.install_text(new_machine_id(), MACHINE_ID_PATH)
         for argv in HW_INFO_STEPS:
             steps.run(f"hw-info-{argv[0]}", argv, HW_INFO_LOG, timeout_s=QUERY_TIMEOUT_S)
         group = self.request.install_group

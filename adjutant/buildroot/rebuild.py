@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from adjutant.buildroot.local_repos import LocalRepos, local_repos
-from adjutant.buildroot.macros import MACRO_NAME, MACROS_FILE, render_macros
+from adjutant.buildroot.build_config import (
+    MACHINE_ID_PATH,
+    MOCK_ENVIRONMENT,
+    login_environment,
+    new_machine_id,
+)
+from adjutant.buildroot.macros import MACRO_NAME, MACROS_FILE, buildhost, render_macros
 from adjutant.buildroot.repo_config import DNF_CONF_PATH
 from adjutant.buildroot.steps import StepRecord, StepRunner, find_files, missing_dependencies
 from adjutant.container.backend import ContainerBackend, ContainerSpec, NetworkMode
@@ -96,6 +102,7 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
         network=NetworkMode.BRIDGE if repos and repos.needs_network else NetworkMode.NONE,
         mounts=repos.mounts if repos else (),
         workdir=BUILD_HOME,
+        env={**MOCK_ENVIRONMENT, **login_environment(request.build_user)},
     )
     with contextlib.ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="adjutant-")))
@@ -138,8 +145,13 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
 
 
 def _install_macros(backend: ContainerBackend, container_id: str, scratch: Path) -> None:
+    """The build user's macros and a fresh machine-id, as the koji buildroot has them."""
     macros = Path(MACROS_FILE)
-    _install_file(backend, container_id, scratch / macros.name, render_macros({}), macros.parent)
+    text = render_macros({"_buildhost": buildhost()})
+    _install_file(backend, container_id, scratch / macros.name, text, macros.parent)
+    machine_id = Path(MACHINE_ID_PATH)
+    _install_file(backend, container_id, scratch / machine_id.name, new_machine_id(),
+                  machine_id.parent)  # fmt: skip
 
 
 def _install_file(
