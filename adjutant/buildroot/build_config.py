@@ -9,7 +9,6 @@ package-manager side of the tag extra lives in ``repo_config``.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -30,8 +29,6 @@ MOCK_ENVIRONMENT: Mapping[str, str] = {
     "PS1": r"<mock-chroot> \s-\v\$ ",
     "LANG": "C.UTF-8",
 }
-# The machine-id file mock writes fresh into every root (for dbus and tools that key on it).
-MACHINE_ID_PATH = "/etc/machine-id"
 _ARCH = re.compile(r"^[A-Za-z0-9_]+$")
 _MOCKHOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 # The kinds of JSON value kojid turns into a macro or variable with str().
@@ -73,11 +70,6 @@ def login_environment(build_user: str) -> dict[str, str]:
     """USER and LOGNAME of the build user: mock runs rpmbuild in a login shell, whose profile
     sets them; podman's exec as that user sets neither."""
     return {"USER": build_user, "LOGNAME": build_user}
-
-
-def new_machine_id() -> str:
-    """A fresh /etc/machine-id body, as mock writes one for every root."""
-    return f"{uuid.uuid4().hex}\n"
 
 
 def target_arch_for(arch: str) -> str:

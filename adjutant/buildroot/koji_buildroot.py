@@ -27,11 +27,9 @@ import koji
 from adjutant.buildroot import hub_listing
 from adjutant.buildroot.build_config import (
     BuildHostOptions,
-    MACHINE_ID_PATH,
     BuildSettings,
     build_settings,
     login_environment,
-    new_machine_id,
     target_arch_for,
 )
 from adjutant.buildroot.container_steps import (
@@ -56,6 +54,7 @@ from adjutant.buildroot.packages import (
 from adjutant.buildroot.provenance import IMAGE_LOG, render_image_log
 from adjutant.buildroot.rebuild import BUILD_HOME, TOPDIR
 from adjutant.buildroot.repo_config import DNF_CONF_PATH, RepoConfig, RepoLocation, repo_config
+from adjutant.buildroot.root_files import root_files
 from adjutant.buildroot.scm_checkout import (
     CHECKOUT_LOG,
     SCM,
@@ -416,7 +415,8 @@ class KojiBuildroot:
         )
         steps.install_text(self._repo.dnf_conf, DNF_CONF_PATH)
         steps.install_text(render_macros(self._build.macros), MACROS_FILE)
-        steps.install_text(new_machine_id(), MACHINE_ID_PATH)
+        for path, text in root_files(has_network=steps.bridge).items():
+            steps.install_text(text, path)
         for argv in HW_INFO_STEPS:
             steps.run(f"hw-info-{argv[0]}", argv, HW_INFO_LOG, timeout_s=QUERY_TIMEOUT_S)
         group = self.request.install_group

@@ -17,14 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from adjutant.buildroot.local_repos import LocalRepos, local_repos
-from adjutant.buildroot.build_config import (
-    MACHINE_ID_PATH,
-    MOCK_ENVIRONMENT,
-    login_environment,
-    new_machine_id,
-)
+from adjutant.buildroot.build_config import MOCK_ENVIRONMENT, login_environment
 from adjutant.buildroot.macros import MACRO_NAME, MACROS_FILE, buildhost, render_macros
 from adjutant.buildroot.repo_config import DNF_CONF_PATH
+from adjutant.buildroot.root_files import root_files
 from adjutant.buildroot.steps import StepRecord, StepRunner, find_files, missing_dependencies
 from adjutant.container.backend import ContainerBackend, ContainerSpec, NetworkMode
 from adjutant.errors import (
@@ -103,6 +99,9 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
         mounts=repos.mounts if repos else (),
         workdir=BUILD_HOME,
         env={**MOCK_ENVIRONMENT, **login_environment(request.build_user)},
+        timezone="local",
+        image_hosts=True,
+        image_resolv_conf=not (repos and repos.needs_network),
     )
     with contextlib.ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="adjutant-")))
@@ -115,7 +114,8 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
         log.info("rebuilding %s in container %s", source.nvr, container_id[:12])
         runner = StepRunner(backend, container_id, logs["state.log"])
         try:
-            _install_macros(backend, container_id, scratch)
+            _install_macros(backend, container_id, scratch,
+                            has_network=spec.network is NetworkMode.BRIDGE)
             if repos:
                 dnf_conf = PurePath(DNF_CONF_PATH)
                 _install_file(backend, container_id, scratch / dnf_conf.name, repos.dnf_conf,
@@ -144,14 +144,16 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
     return RebuildResult(moved, tuple(logs.values()), tuple(runner.records))
 
 
-def _install_macros(backend: ContainerBackend, container_id: str, scratch: Path) -> None:
-    """The build user's macros and a fresh machine-id, as the koji buildroot has them."""
+def _install_macros(
+    backend: ContainerBackend, container_id: str, scratch: Path, *, has_network: bool
+) -> None:
+    """The build user's macros and mock's root files, as the koji buildroot has them."""
     macros = Path(MACROS_FILE)
     text = render_macros({"_buildhost": buildhost()})
     _install_file(backend, container_id, scratch / macros.name, text, macros.parent)
-    machine_id = Path(MACHINE_ID_PATH)
-    _install_file(backend, container_id, scratch / machine_id.name, new_machine_id(),
-                  machine_id.parent)  # fmt: skip
+    for path, body in root_files(has_network=has_network).items():
+        target = PurePath(path)
+        _install_file(backend, container_id, scratch / target.name, body, target.parent)
 
 
 def _install_file(
