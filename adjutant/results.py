@@ -101,7 +101,8 @@ def collect_outputs(result_dir: Path, source: RpmIdentity) -> BuildOutputs:
     """The SRPM and RPMs rpmbuild wrote under ``result_dir``, checked against ``source``.
 
     Raises:
-        BuildFailed: no SRPM or no RPM came out, or one does not belong to ``source``.
+        BuildFailed: no SRPM or no RPM came out, one is unreadable, does not belong to
+            ``source`` or is not named after its own header.
     """
     found = sorted(result_dir.rglob("*.rpm"))
     srpms = tuple(p for p in found if p.name.endswith(".src.rpm"))
@@ -110,15 +111,42 @@ def collect_outputs(result_dir: Path, source: RpmIdentity) -> BuildOutputs:
         raise BuildFailed(f"expected one SRPM in the build results, found {len(srpms)}")
     if not rpms:
         raise BuildFailed("the build produced no binary RPMs; see build.log")
-    rebuilt = read_identity(srpms[0])
+    rebuilt = _read_output(srpms[0])
     if (rebuilt.name, rebuilt.version) != (source.name, source.version):
         raise BuildFailed(f"rebuilt SRPM {rebuilt.nvr} does not match the input {source.nvr}")
+    check_named_by_header(srpms[0], rebuilt)
     for rpm_path in rpms:
         check_file_name(rpm_path.name, "RPM file name")
-        identity = read_identity(rpm_path)
+        identity = _read_output(rpm_path)
         if identity.is_source or identity.sourcerpm != srpms[0].name:
             raise BuildFailed(
                 f"{rpm_path.name} was not built from {srpms[0].name} "
                 f"(its source RPM is {identity.sourcerpm})"
             )
+        check_named_by_header(rpm_path, identity)
     return BuildOutputs(srpms=srpms, rpms=rpms)
+
+
+def check_named_by_header(path: Path, identity: RpmIdentity) -> None:
+    """Fail unless ``path`` is named name-version-release.arch.rpm of its own header.
+
+    koji's hub refuses to import any other name ("bad filename"), and a wrong name is how a
+    bad %_rpmfilename shows: every subpackage named after the main package, and a same-arch
+    subpackage overwriting another, so one RPM silently goes missing.
+
+    Raises:
+        BuildFailed: the names differ; the message names both.
+    """
+    if path.name != identity.file_name:
+        raise BuildFailed(
+            f"the build wrote {path.name} holding the header of {identity.file_name}; "
+            "check %_rpmfilename in the buildroot's rpm macros"
+        )
+
+
+def _read_output(path: Path) -> RpmIdentity:
+    """An output package's identity; one rpm cannot read is the build's failure, not input's."""
+    try:
+        return read_identity(path)
+    except TaskParamError as exc:
+        raise BuildFailed(f"the build wrote an unreadable package: {exc}") from exc

@@ -6,7 +6,9 @@ always a prefix of ours) when ``use_fast_upload`` is on, else ``uploadFile`` wit
 a bad reply is retried, then logged and skipped; a rewritten or truncated file is sent again
 from offset 0; one last pass runs after the step. koji's functions cannot be reused as they
 are: they take offsets from the local file, and redaction changes lengths, so the remote
-offset is tracked here and only whole lines are sent until the final pass.
+offset is tracked here and only whole lines are sent until the final pass. A canceled task
+uploads nothing more: kojid's task process is killed, and the hub refuses a task's uploads
+once it is no longer the host's open task ("host N does not own task M").
 Writing the files is the buildroot's job; this module only reads them.
 """
 
@@ -121,6 +123,16 @@ class LogUploader:
         self._logs: dict[Path, _Watched] = {}
         self._patterns: list[tuple[Path, str]] = []
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Upload nothing more (the task was canceled); a pass under way ends after its
+        current chunk."""
+        self._stopped.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
 
     @property
     def names(self) -> list[str]:
@@ -150,6 +162,8 @@ class LogUploader:
         """Send what the files gained since the last pass; ``final`` also sends unfinished
         last lines. Upload trouble is logged and retried on the next pass, never raised."""
         with self._lock:
+            if self.stopped:
+                return
             for directory, pattern in self._patterns:
                 for path in sorted(directory.glob(pattern)):
                     if path.is_file() and path not in self._logs:
@@ -158,10 +172,16 @@ class LogUploader:
                         except BuildrootError as exc:
                             log.warning("not uploading %s: %s", path, exc)
             for watched in self._logs.values():
+                if self.stopped:
+                    return
                 try:
                     self._sync_one(watched, final)
                 except OSError as exc:
                     log.warning("cannot upload log %s: %s", watched.path, exc)
+                except koji.ActionNotAllowed as exc:
+                    # The task is no longer this host's open task: canceled or reassigned.
+                    log.info("log upload to %s stopped: %s", self.upload_path, exc)
+                    self.stop()
                 except koji.GenericError as exc:
                     log.warning("hub refused upload of %s: %s", watched.name, exc)
 
@@ -239,7 +259,7 @@ class LogUploader:
             watched.pending = watched.pending[end:]
         # Redacted bytes wait in the outbox until sent, so a pass that fails half way
         # resumes at the right remote offset on the next one.
-        while watched.outbox:
+        while watched.outbox and not self.stopped:
             piece = watched.outbox[: self.chunk_bytes]
             self._upload(watched.name, piece, watched.remote_offset)
             watched.remote_offset += len(piece)
@@ -250,8 +270,8 @@ class LogUploader:
         fast = bool(self.session.opts.get("use_fast_upload"))
         path = self.upload_path
         for attempt in range(self.retries + 2):
-            if attempt:
-                time.sleep(self.retry_delay_s)
+            if attempt and self._stopped.wait(self.retry_delay_s):
+                return
             if fast:
                 reply = self.session.rawUpload(chunk, offset, path, name, overwrite=True)
                 if reply.get("hexdigest") == adler32_constructor(chunk).hexdigest():
@@ -277,7 +297,9 @@ def uploading(
     body, then stop it and do the final pass.
 
     ``deadline_s`` bounds how long the thread keeps uploading if the body runs long (set it
-    past the step's own timeout); the final pass runs regardless.
+    past the step's own timeout); the final pass runs regardless, unless the body was
+    interrupted (SIGINT, or the SystemExit of SIGTERM: koji canceling the task), which stops
+    the uploader instead.
     """
     stop = threading.Event()
     started = time.monotonic()
@@ -293,9 +315,12 @@ def uploading(
     thread.start()
     try:
         yield uploader
+    except (KeyboardInterrupt, SystemExit):
+        uploader.stop()
+        raise
     finally:
         stop.set()
         thread.join(join_timeout_s)
         if thread.is_alive():
             log.warning("log upload thread still busy after %.0fs", join_timeout_s)
-        uploader.sync(final=True)
+        uploader.sync(final=True)  # nothing once stopped

@@ -43,6 +43,7 @@ class BuildHostOptions:
     packager: str = "Koji"
     distribution: str = "Koji"
     mockhost: str = "koji-linux-gnu"
+    buildhost: str = ""  # %_buildhost unless the tag sets it; empty: rpm's own (hostname)
 
     def __post_init__(self) -> None:
         for key in ("vendor", "packager", "distribution", "mockhost"):
@@ -63,6 +64,12 @@ class BuildSettings:
     target_arch: str
     macros: Mapping[str, str]  # names without the leading '%'
     environment: Mapping[str, str]
+
+
+def login_environment(build_user: str) -> dict[str, str]:
+    """USER and LOGNAME of the build user: mock runs rpmbuild in a login shell, whose profile
+    sets them; podman's exec as that user sets neither."""
+    return {"USER": build_user, "LOGNAME": build_user}
 
 
 def target_arch_for(arch: str) -> str:
@@ -102,6 +109,8 @@ def build_settings(
         "packager": options.packager,
         "distribution": options.distribution,
     }
+    if options.buildhost:
+        macros["_buildhost"] = options.buildhost
     environment = dict(MOCK_ENVIRONMENT)
     for key in sorted(k for k in extra if isinstance(k, str)):
         if key.startswith(MACRO_PREFIX):

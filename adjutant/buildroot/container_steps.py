@@ -91,6 +91,11 @@ def buildroot_spec(
         limits=settings.resource_limits,
         cap_add=INSTALL_CAPS,
         stop_timeout_s=settings.stop_grace,
+        # mock's root: the host's timezone, its own /etc/hosts and, without network, an
+        # empty resolv.conf (root_files writes them)
+        timezone="local",
+        image_hosts=True,
+        image_resolv_conf=not bridge,
     )
 
 

@@ -29,6 +29,7 @@ from adjutant.buildroot.build_config import (
     BuildHostOptions,
     BuildSettings,
     build_settings,
+    login_environment,
     target_arch_for,
 )
 from adjutant.buildroot.container_steps import (
@@ -45,7 +46,7 @@ from adjutant.buildroot.container_steps import (
 )
 from adjutant.buildroot.koji_rebuild import RebuildOptions, rebuild_srpm, regenerate_srpm
 from adjutant.buildroot.local_repos import LocalRepos
-from adjutant.buildroot.macros import MACROS_FILE, render_macros
+from adjutant.buildroot.macros import MACROS_FILE, buildhost, render_macros
 from adjutant.buildroot.network_policy import build_network
 from adjutant.buildroot.packages import (
     INSTALLED_PKGS_LOG,
@@ -55,12 +56,8 @@ from adjutant.buildroot.packages import (
     render_installed_pkgs,
 )
 from adjutant.buildroot.provenance import IMAGE_LOG, render_image_log
-from adjutant.buildroot.repo_config import (
-    DNF_CONF_PATH,
-    RepoConfig,
-    RepoLocation,
-    repo_config,
-)
+from adjutant.buildroot.repo_config import DNF_CONF_PATH, RepoConfig, RepoLocation, repo_config
+from adjutant.buildroot.root_files import root_files
 from adjutant.buildroot.scm_checkout import (
     CHECKOUT_LOG,
     SCM,
@@ -301,7 +298,7 @@ class KojiBuildroot:
         tag_name = str(self.build_config["name"])
         # Everything the tag config decides is checked before the hub record exists.
         options = BuildHostOptions(kojid.vendor, kojid.packager, kojid.distribution,
-                                   kojid.mockhost)  # fmt: skip
+                                   kojid.mockhost, buildhost())  # fmt: skip
         self._build = build_settings(self.build_config, options, request.arch)
         extra = self.build_config.get("extra") or {}
         if location is not None:
@@ -397,7 +394,9 @@ class KojiBuildroot:
         local = self.request.local_repos
         spec = buildroot_spec(
             adjutant, image=self.request.image, task_id=self.request.task_id,
-            buildroot_id=self.id, location=location, environment=self._build.environment,
+            buildroot_id=self.id, location=location,
+            environment={**self._build.environment,
+                         **login_environment(self.settings.adjutant.build_user)},
             network_enabled=network,
             needs_network=self.request.needs_network or (
                 local.needs_network if local is not None else
@@ -436,6 +435,8 @@ class KojiBuildroot:
         )
         steps.install_text(self._repo.dnf_conf, DNF_CONF_PATH)
         steps.install_text(render_macros(self._build.macros), MACROS_FILE)
+        for path, text in root_files(has_network=steps.bridge).items():
+            steps.install_text(text, path)
         for argv in HW_INFO_STEPS:
             steps.run(f"hw-info-{argv[0]}", argv, HW_INFO_LOG, timeout_s=QUERY_TIMEOUT_S)
         group = self.request.install_group

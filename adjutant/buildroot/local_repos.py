@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from adjutant.buildroot.repo_config import DNF_CONF_PATH, FIXED_MAIN_SETTINGS, is_loopback_host
+from adjutant.buildroot.repo_config import (
+    DNF_CONF_PATH,
+    FIXED_MAIN_SETTINGS,
+    MOCK_DNF_OPTIONS,
+    is_loopback_host,
+)
 from adjutant.container.backend import Mount
 from adjutant.errors import TaskParamError
 
@@ -25,7 +30,7 @@ class LocalRepos:
     mounts: tuple[Mount, ...]
     needs_network: bool
     dnf_conf: str
-    dnf_options: tuple[str, ...] = (f"--config={DNF_CONF_PATH}",)
+    dnf_options: tuple[str, ...] = (f"--config={DNF_CONF_PATH}", *MOCK_DNF_OPTIONS)
 
 
 def local_repos(specs: Sequence[str]) -> LocalRepos:

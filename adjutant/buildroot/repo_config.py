@@ -45,6 +45,18 @@ FIXED_MAIN_SETTINGS: Mapping[str, str] = {
 }
 
 
+# What mock adds to every dnf call (its dnf4_common_opts and dnf4_disable_plugins): no
+# delta RPMs, packages may change vendor or be replaced to satisfy a request.
+MOCK_DNF_OPTIONS = (
+    "--setopt=deltarpm=False",
+    "--setopt=allow_vendor_change=yes",
+    "--allowerasing",
+    "--disableplugin=local",
+    "--disableplugin=spacewalk",
+    "--disableplugin=versionlock",
+)
+
+
 @dataclass(frozen=True)
 class RepoLocation:
     """Where the koji tree is, as the container sees it. Validated on creation.
@@ -152,7 +164,7 @@ def repo_config(
     hotfixes = extra.get("mock.yum.module_hotfixes")
     if hotfixes is not None and _flag(tag_name, "mock.yum.module_hotfixes", hotfixes):
         lines.append("module_hotfixes=1")
-    options = [f"--config={DNF_CONF_PATH}"]
+    options = [f"--config={DNF_CONF_PATH}", *MOCK_DNF_OPTIONS]
     if "mock.releasever" in extra:
         options.append(f"--releasever={_releasever(tag_name, extra['mock.releasever'])}")
     return RepoConfig(baseurls, "\n".join(lines) + "\n", tuple(options))

@@ -107,6 +107,12 @@ class ContainerSpec:
     # as the processes need, not always the whole stop timeout (a bare `sleep` as PID 1
     # ignores SIGTERM), and it reaps zombies left by exec'd build steps.
     init: bool = True
+    # podman's --tz: "local" is the host's zone (mock copies the host's /etc/localtime).
+    timezone: str | None = None
+    # podman writes no /etc/hosts (or /etc/resolv.conf): the image's stays, or the one the
+    # caller copies in, as mock writes its own into a root without network.
+    image_hosts: bool = False
+    image_resolv_conf: bool = False
 
     def __post_init__(self) -> None:
         # Specs are built by our own code, never from task input: a bad one is a programming

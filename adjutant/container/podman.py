@@ -130,6 +130,12 @@ def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "stop_timeout": spec.stop_timeout_s,
         "init": spec.init,
     }
+    if spec.timezone is not None:
+        kwargs["timezone"] = spec.timezone
+    if spec.image_hosts:
+        kwargs["use_image_hosts"] = True
+    if spec.image_resolv_conf:
+        kwargs["use_image_resolve_conf"] = True
     if spec.user is not None:
         kwargs["user"] = spec.user
     if spec.workdir is not None:

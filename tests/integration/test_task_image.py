@@ -15,7 +15,7 @@ from adjutant.errors import BuildFailed, BuildrootError
 from adjutant.localbuild import LOCAL_WORKER, LocalRebuild, rebuild
 from adjutant.tasks.context import TaskContext
 from tests.support.images import TASK_IMAGE_NAME
-from tests.support.srpms import SAMPLE_SRPM, build_rpm, build_srpm, simple_spec
+from tests.support.srpms import SAMPLE_SRPM, build_rpm, build_srpm, simple_spec, subpackage_spec
 
 pytestmark = pytest.mark.integration
 
@@ -137,6 +137,28 @@ def test_build_command_prints_packages_and_logs(
     ]  # fmt: skip
     assert all(Path(p).is_file() for p in packages)
     assert PodmanBackend(podman_url).list({LABEL_WORKER: LOCAL_WORKER}) == []
+
+
+def test_subpackages_each_come_out_under_their_own_header_name(
+    podman_url: str, task_image: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    srpm = build_srpm(subpackage_spec("adjutant-libfoo"), tmp_path / "srpm")
+    status = cli.main(
+        ["build", str(srpm), "--image", task_image, "--podman-url", podman_url,
+         "--define", "dist .adj1", "--output", str(tmp_path / "out")]
+    )  # fmt: skip
+    printed = capsys.readouterr()
+    assert status == 0, printed.out + printed.err
+    packages = [Path(line.split()[1]) for line in printed.out.splitlines()
+                if line.startswith("package:")]  # fmt: skip
+    binaries = sorted(p for p in packages if not p.name.endswith(".src.rpm"))
+    assert [p.name for p in binaries] == [
+        "adjutant-libfoo-2.10-1.adj1.x86_64.rpm",
+        "adjutant-libfoo-devel-2.10-1.adj1.x86_64.rpm",
+        "adjutant-libfoo-doc-2.10-1.adj1.noarch.rpm",
+    ]
+    for path in binaries:
+        assert rpm_query(path, "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm") == path.name
 
 
 def test_build_requires_install_from_a_local_repo_directory(

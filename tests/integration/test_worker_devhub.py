@@ -29,7 +29,7 @@ from tests.support.devhub_worker import POLICY_TTL_S, DevhubSite, devhub_worker_
 from tests.support.git_repos import git_repo, publish_bare
 from tests.support.http_container import served_over_http
 from tests.support.hub_endpoint import KOJI_CLI
-from tests.support.srpms import build_rpm, build_srpm, simple_spec
+from tests.support.srpms import build_rpm, build_srpm, simple_spec, subpackage_spec
 from tests.support.worker_process import running_worker
 
 pytestmark = pytest.mark.integration
@@ -245,13 +245,14 @@ def test_regen_repo_makes_a_repo_buildroots_install_the_new_package_from(
 
 
 def _koji_build(site: DevhubSite, tmp_path: Path, name: str, *extra: str,
-                build_script: str = "true") -> int:
-    """`koji build [extra] TARGET SRPM --nowait` with the stock CLI; returns the task id."""
+                build_script: str = "true", spec: str | None = None) -> int:
+    """`koji build [extra] TARGET SRPM --nowait` with the stock CLI; returns the task id.
+    The SRPM is of ``spec``, or by default of a one-file package needing adjutant-dep."""
     assert site.hub_admin is not None
     with site.hub_admin.admin_call() as call:
         package_lists.add_package(call.db, devhub_site.DEST_TAG, name, call.session.user_id)
-    srpm = build_srpm(simple_spec(name, build_requires="adjutant-dep",
-                                  build_script=build_script), tmp_path / name)
+    spec = spec or simple_spec(name, build_requires="adjutant-dep", build_script=build_script)
+    srpm = build_srpm(spec, tmp_path / name)
     config = tmp_path / "koji.conf"
     config.write_text(f"[koji]\nserver = {site.admin.baseurl}\nauthtype = ssl\n"
                       f"cert = {site.hub_admin.client_cert('kojiadmin')}\n"
@@ -291,6 +292,17 @@ def test_koji_build_from_an_srpm_completes_imports_and_tags(
     assert (build_dir / "x86_64" / f"{nvr}.x86_64.rpm").is_file()
     assert (build_dir / "src" / f"{nvr}.src.rpm").is_file()
     assert (build_dir / "data/logs/x86_64/build.log").is_file()
+    assert site.containers() == []
+
+
+def test_koji_build_imports_every_subpackage_under_its_own_name(
+    site: DevhubSite, tmp_path: Path
+) -> None:
+    name = "adjutant-libfoo"
+    task_id = _koji_build(site, tmp_path, name, spec=subpackage_spec(name))
+    site.wait(task_id)
+    worker_builds.subpackages_are_imported_under_their_own_names(
+        site.admin, task_id, f"{name}-2.10-1{devhub_site.DIST}")
     assert site.containers() == []
 
 

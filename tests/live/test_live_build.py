@@ -18,7 +18,7 @@ from tests.live.markers import needs_worker
 from tests.scenarios import worker_builds
 from tests.scenarios.worker_builds import WorkerSite
 from tests.support.hub_endpoint import HubEndpoint
-from tests.support.srpms import build_srpm, simple_spec
+from tests.support.srpms import build_srpm, simple_spec, subpackage_spec
 
 pytestmark = needs_worker
 
@@ -87,6 +87,19 @@ def test_live_build_completes_and_is_tagged(live_endpoint: HubEndpoint,
     [build] = live_site.admin.listBuilds(taskID=task_id)
     assert build["state"] == koji.BUILD_STATES["COMPLETE"]
     assert [b["nvr"] for b in live_site.admin.listTagged(dest, package=name)] == [build["nvr"]]
+
+
+def test_live_build_imports_every_subpackage_under_its_own_name(
+        live_endpoint: HubEndpoint, live_site: WorkerSite, tmp_path: Path) -> None:
+    name = f"adjutant-live-lib-{uuid.uuid4().hex[:8]}"
+    _list_in_dest(live_endpoint, live_site, name)
+    srpm = build_srpm(subpackage_spec(name), tmp_path / "s")
+    task_id = _submit(live_endpoint, tmp_path, "build", live_endpoint.target, str(srpm))
+    assert live_site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
+        worker_builds.fault_of(live_site.admin, task_id)
+    [build] = live_site.admin.listBuilds(taskID=task_id)
+    worker_builds.subpackages_are_imported_under_their_own_names(live_site.admin, task_id,
+                                                                 build["nvr"])
 
 
 def _urls(variable: str) -> list[str]:

@@ -40,6 +40,10 @@ class WorkerSite:
         site's build tag and repo unless given)."""
         spec = simple_spec(name, build_script=build_script, build_requires=build_requires)
         srpm = build_srpm(spec, self.scratch / f"{name}-{time.time_ns()}")
+        return self.submit_srpm(srpm, tag=tag, repo_id=repo_id)
+
+    def submit_srpm(self, srpm: Path, tag: str | None = None, repo_id: int | None = None) -> int:
+        """Upload ``srpm`` and create its buildArch task for x86_64."""
         upload = f"cli-build/adjutant-{time.time_ns()}"
         self.admin.uploadWrapper(str(srpm), upload)
         params = [f"{upload}/{srpm.name}", tag or self.build_tag, "x86_64", True,
@@ -103,6 +107,26 @@ def build_succeeds(site: WorkerSite, name: str, *, repo_id: int | None = None,
     site.assert_clean(task_id)
     result["task_id"] = task_id
     return result
+
+
+def subpackages_are_imported_under_their_own_names(admin: koji.ClientSession, task_id: int,
+                                                   nvr: str) -> None:
+    """A `koji build` of tests.support.srpms.subpackage_spec (NVR ``nvr``) closed; its
+    buildArch uploaded three RPMs, each named by its own header, and the hub imported all
+    three (the hub refuses a file whose name is not the one its header gives)."""
+    assert admin.getTaskInfo(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
+        fault_of(admin, task_id)
+    name, version, release = nvr.rsplit("-", 2)
+    expected = sorted([f"{name}-{version}-{release}.x86_64.rpm",
+                       f"{name}-devel-{version}-{release}.x86_64.rpm",
+                       f"{name}-doc-{version}-{release}.noarch.rpm"])
+    [build_arch] = [c for c in admin.getTaskChildren(task_id) if c["method"] == "buildArch"]
+    uploaded = admin.getTaskResult(build_arch["id"])["rpms"]
+    assert sorted(Path(p).name for p in uploaded) == expected
+    [build] = admin.listBuilds(taskID=task_id)
+    imported = admin.listRPMs(buildID=build["build_id"])
+    assert sorted(f"{r['nvr']}.{r['arch']}.rpm" for r in imported if r["arch"] != "src") \
+        == expected
 
 
 def failing_build_points_at_build_log(site: WorkerSite) -> None:

@@ -71,3 +71,70 @@ def build_rpm(spec_text: str, out_dir: Path) -> Path:
     )  # fmt: skip
     (rpm,) = (out_dir / "rpmbuild" / "RPMS").rglob("*.rpm")
     return rpm
+
+
+def subpackage_spec(name: str) -> str:
+    """A spec with a main package, a ``-devel`` of the same arch and a noarch ``-doc``.
+
+    The shape of most C libraries: two subpackages share an arch, so a file name taken from
+    the main package instead of each header makes one overwrite the other.
+    """
+    return f"""\
+%global debug_package %{{nil}}
+Name: {name}
+Version: 2.10
+Release: 1%{{?dist}}
+Summary: test library with subpackages
+License: MIT
+
+%description
+test library with subpackages
+
+%package devel
+Summary: development files of {name}
+Requires: %{{name}} = %{{version}}-%{{release}}
+
+%description devel
+development files
+
+%package doc
+Summary: documentation of {name}
+BuildArch: noarch
+
+%description doc
+documentation
+
+%prep
+
+%build
+
+%install
+mkdir -p %{{buildroot}}/usr/lib/{name} %{{buildroot}}/usr/include/{name} \\
+    %{{buildroot}}/usr/share/doc/{name}-doc
+echo library > %{{buildroot}}/usr/lib/{name}/lib.txt
+echo header > %{{buildroot}}/usr/include/{name}/foo.h
+echo manual > %{{buildroot}}/usr/share/doc/{name}-doc/README
+
+%files
+/usr/lib/{name}
+
+%files devel
+/usr/include/{name}
+
+%files doc
+/usr/share/doc/{name}-doc
+"""
+
+
+def build_all(spec_text: str, out_dir: Path) -> list[Path]:
+    """Build the spec's SRPM and binary RPMs on the host (``rpmbuild -ba``), sorted by path."""
+    work = out_dir / "all-src"
+    work.mkdir(parents=True, exist_ok=True)
+    spec = work / "test.spec"
+    spec.write_text(spec_text)
+    subprocess.run(
+        ["rpmbuild", "-ba", "--nodeps", "--define", f"_topdir {out_dir / 'rpmbuild'}",
+         "--define", "dist %{nil}", str(spec)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return sorted((out_dir / "rpmbuild").rglob("*.rpm"))

@@ -11,7 +11,7 @@ def test_fixed_macros_win_over_caller_values() -> None:
     lines = text.splitlines()
     assert "%dist .fc40" in lines
     assert "%_topdir /builddir/build" in lines and "%_topdir /tmp/elsewhere" not in lines
-    assert "%_rpmfilename %{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm" in lines
+    assert "%_rpmfilename %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" in lines
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import pytest
 
 from adjutant.buildroot.repo_config import (
     DNF_CONF_PATH,
+    MOCK_DNF_OPTIONS,
     TOPDIR_MOUNT_TARGET,
     RepoAccess,
     RepoLocation,
@@ -65,7 +66,7 @@ def test_config_holds_kojids_fixed_settings_and_ignores_image_repos() -> None:
     }
     assert {key: main[key] for key in expected} == expected
     assert "proxy" not in main and "best" not in main
-    assert config.dnf_options == (f"--config={DNF_CONF_PATH}",)
+    assert config.dnf_options == (f"--config={DNF_CONF_PATH}", *MOCK_DNF_OPTIONS)
 
 
 def test_the_only_repo_is_build_with_every_baseurl() -> None:

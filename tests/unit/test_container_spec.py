@@ -46,6 +46,9 @@ def full_spec() -> ContainerSpec:
         cap_add=("CHOWN",),
         read_only_root=True,
         stop_timeout_s=30,
+        timezone="local",
+        image_hosts=True,
+        image_resolv_conf=True,
     )
 
 
@@ -92,6 +95,9 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
         "read_only": True,
         "stop_timeout": 30,
         "init": True,
+        "timezone": "local",
+        "use_image_hosts": True,
+        "use_image_resolve_conf": True,
         "user": "kojibuilder",
         "working_dir": "/builddir",
         "mem_limit": 512 << 20,

@@ -13,6 +13,7 @@ import pytest
 from adjutant.buildroot.container_steps import INSTALL_CAPS
 from adjutant.buildroot.koji_buildroot import BuildrootRequest, KojiBuildroot
 from adjutant.buildroot.packages import RPMDB_QUERY_ARGV
+from adjutant.buildroot.repo_config import MOCK_DNF_OPTIONS
 from adjutant.config import AdjutantSettings, KojidSettings, RepoAccess, Settings
 from adjutant.container.backend import (
     LABEL_BUILDROOT_ID,
@@ -201,12 +202,13 @@ def test_repo_config_macros_and_steps_run_as_kojid_runs_them(tmp_path: Path) -> 
 
     files = setup.backend.calls_to("copy_in")
     staged = {Path(c["source"]).name: c["target_dir"] for c in files}
-    assert staged["dnf.conf"] == "/etc/dnf" and staged["macros.koji"] == "/etc/rpm"
+    assert staged["dnf.conf"] == "/etc/dnf" and staged[".rpmmacros"] == "/builddir"
+    assert staged["machine-id"] == "/etc"
     config = setup.log("mock_config.log")
     assert f"baseurl=file:///mnt/koji/repos/{TAG_NAME}/{REPO_ID}/x86_64" in config
     assert "%dist .fc40" in config and "%vendor Acme" in config
     assert "%_host x86_64-koji-linux-gnu" in config
-    dnf = ("dnf", "--config=/etc/dnf/dnf.conf")
+    dnf = ("dnf", "--config=/etc/dnf/dnf.conf", *MOCK_DNF_OPTIONS)
     steps = [(argv, user) for argv, user in setup.execs() if argv[0] in ("dnf", "rpm", "rpmbuild")]
     assert steps == [
         (RPMDB_QUERY_ARGV, None),
@@ -302,7 +304,8 @@ def test_missing_build_requires_fail_with_root_log_hint_and_still_update_the_lis
     tmp_path: Path,
 ) -> None:
     setup = Setup(tmp_path)
-    setup.backend.on_exec(("dnf", "--config=/etc/dnf/dnf.conf", "builddep"), exit_code=1,
+    setup.backend.on_exec(("dnf", "--config=/etc/dnf/dnf.conf", *MOCK_DNF_OPTIONS, "builddep"),
+                          exit_code=1,
                           output=b"No matching package to install: 'libfoo-devel'\n")  # fmt: skip
     with setup.buildroot() as buildroot, pytest.raises(BuildrootError) as failure:
         buildroot.build(RPMS_DIR / SRPM_NAME, "x86_64")

@@ -1,12 +1,14 @@
 """Checking build inputs and outputs by their RPM headers and file names."""
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from adjutant.errors import BuildFailed, TaskParamError
 from adjutant.results import check_file_name, collect_outputs, read_srpm
+from tests.support.srpms import build_all, subpackage_spec
 
 SAMPLE_SRPM = Path(__file__).resolve().parents[1] / "data/srpms/adjutant-hello-1.0-1.src.rpm"
 
@@ -60,3 +62,76 @@ def test_rpm_that_is_not_built_from_the_srpm_is_refused(tmp_path: Path) -> None:
     shutil.copy(SAMPLE_SRPM, stray)  # a source package posing as a binary one
     with pytest.raises(BuildFailed, match="was not built from adjutant-hello-1.0-1.src.rpm"):
         collect_outputs(tmp_path, read_srpm(SAMPLE_SRPM))
+
+
+LIBFOO = "adjutant-libfoo"
+
+
+@pytest.fixture(scope="module")
+def libfoo_packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The SRPM and three binary RPMs of a library with -devel and noarch -doc, by file name."""
+    built = build_all(subpackage_spec(LIBFOO), tmp_path_factory.mktemp("libfoo"))
+    return {path.name: path for path in built}
+
+
+@pytest.fixture
+def result_dir(tmp_path: Path, libfoo_packages: dict[str, Path]) -> Callable[..., Path]:
+    """Lay out a result dir as rpmbuild does, optionally with a package under another name."""
+
+    def make(renamed: dict[str, str] | None = None) -> Path:
+        for name, path in libfoo_packages.items():
+            sub = "SRPMS" if name.endswith(".src.rpm") else "RPMS"
+            (tmp_path / sub).mkdir(exist_ok=True)
+            shutil.copy(path, tmp_path / sub / (renamed or {}).get(name, name))
+        return tmp_path
+
+    return make
+
+
+def _source(libfoo_packages: dict[str, Path]) -> Path:
+    return libfoo_packages[f"{LIBFOO}-2.10-1.src.rpm"]
+
+
+def test_subpackages_named_by_their_headers_are_collected(
+    result_dir: Callable[..., Path], libfoo_packages: dict[str, Path]
+) -> None:
+    outputs = collect_outputs(result_dir(), read_srpm(_source(libfoo_packages)))
+    assert sorted(p.name for p in outputs.rpms) == [
+        f"{LIBFOO}-2.10-1.x86_64.rpm",
+        f"{LIBFOO}-devel-2.10-1.x86_64.rpm",
+        f"{LIBFOO}-doc-2.10-1.noarch.rpm",
+    ]
+    assert [p.name for p in outputs.srpms] == [f"{LIBFOO}-2.10-1.src.rpm"]
+
+
+def test_a_subpackage_under_the_main_package_name_fails_naming_both(
+    result_dir: Callable[..., Path], libfoo_packages: dict[str, Path]
+) -> None:
+    # what a %_rpmfilename with single-% tags makes of a noarch -doc subpackage
+    layout = result_dir({f"{LIBFOO}-doc-2.10-1.noarch.rpm": f"{LIBFOO}-2.10-1.noarch.rpm"})
+    with pytest.raises(BuildFailed) as caught:
+        collect_outputs(layout, read_srpm(_source(libfoo_packages)))
+    assert str(caught.value).startswith(
+        f"the build wrote {LIBFOO}-2.10-1.noarch.rpm holding the header of "
+        f"{LIBFOO}-doc-2.10-1.noarch.rpm"
+    )
+
+
+def test_a_same_arch_subpackage_that_overwrote_another_fails_the_build(
+    result_dir: Callable[..., Path], libfoo_packages: dict[str, Path]
+) -> None:
+    # -devel written over the main package's file: one survivor, under the wrong name
+    layout = result_dir()
+    main = layout / "RPMS" / f"{LIBFOO}-2.10-1.x86_64.rpm"
+    (layout / "RPMS" / f"{LIBFOO}-devel-2.10-1.x86_64.rpm").replace(main)
+    with pytest.raises(BuildFailed, match=f"holding the header of {LIBFOO}-devel-2.10-1.x86_64"):
+        collect_outputs(layout, read_srpm(_source(libfoo_packages)))
+
+
+def test_an_unreadable_output_package_fails_the_build(
+    result_dir: Callable[..., Path], libfoo_packages: dict[str, Path]
+) -> None:
+    layout = result_dir()
+    (layout / "RPMS" / f"{LIBFOO}-devel-2.10-1.x86_64.rpm").write_bytes(b"not an rpm")
+    with pytest.raises(BuildFailed, match=f"unreadable package: {LIBFOO}-devel-2.10-1.x86_64"):
+        collect_outputs(layout, read_srpm(_source(libfoo_packages)))

@@ -26,6 +26,7 @@ class FakeSession:
     fast: bool = True
     bad_replies: int = 0  # this many next replies carry a wrong digest / False
     failures: int = 0  # this many next calls raise a koji fault
+    refusal: koji.GenericError | None = None  # every call raises this, once set
     calls: list[tuple[str, str, int, bytes]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -38,6 +39,8 @@ class FakeSession:
         self.files[name] = self.files.get(name, b"")[:offset] + chunk
 
     def _trouble(self) -> bool:
+        if self.refusal is not None:
+            raise self.refusal
         if self.failures:
             self.failures -= 1
             raise koji.GenericError("hub says no")
@@ -387,3 +390,41 @@ def test_a_pattern_match_without_a_free_name_is_skipped_with_a_warning(
     with caplog.at_level(logging.WARNING, logger="adjutant.task_logs"):
         up.sync()
     assert "no free upload name" in caplog.text
+
+
+def test_uploads_stop_once_the_hub_says_the_task_is_no_longer_ours(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the hub's answer to a canceled task's uploads (get_upload_path → Task.assertHost)
+    session = FakeSession(refusal=koji.ActionNotAllowed("host 3 does not own task 1001"))
+    logs = [tmp_path / "build.log", tmp_path / "root.log"]
+    up = uploader(session)
+    for path in logs:
+        path.write_bytes(b"line\n")
+        up.watch(path)
+    with caplog.at_level(logging.INFO, logger="adjutant.task_logs"):
+        up.sync()
+        up.sync(final=True)
+    assert len(session.calls) == 1  # the refused one: no retries, no other log, no final pass
+    assert up.stopped
+    assert "does not own task 1001" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_canceled_step_stops_uploading_without_a_final_pass(tmp_path: Path) -> None:
+    session = FakeSession()
+    log_file = tmp_path / "build.log"
+    log_file.write_bytes(b"")
+    up = uploader(session)
+    up.watch(log_file)
+    with pytest.raises(SystemExit), uploading(up, interval_s=0.01):
+        with log_file.open("ab") as out:
+            out.write(b"started\n")
+        wait_for(lambda: session.files.get("build.log") == b"started\n")
+        with log_file.open("ab") as out:
+            out.write(b"canceled while writing this")
+        raise SystemExit("task process stopped by signal 15")  # what SIGTERM raises
+    calls = len(session.calls)
+    up.sync(final=True)
+    assert up.stopped and len(session.calls) == calls
+    assert session.files["build.log"] == b"started\n"
