@@ -21,7 +21,7 @@ from adjutant.devhub.hosts import require_host
 from adjutant.devhub.repo_layout import write_repo_layout
 from adjutant.devhub.rpc import API, Call
 from adjutant.devhub.sessions import get_user, has_perm, require_login, require_perm
-from adjutant.devhub.tags import build_config, find_tag, last_change_event
+from adjutant.devhub.tags import find_tag, last_change_event, tag_info
 from adjutant.devhub.tasks import ST, make_task, task_info, task_row
 
 RS = koji.REPO_STATES
@@ -77,7 +77,11 @@ def current_repo(db: Cursor, tag_id: int, min_event: int | None = None,
 
 
 def _tag_dict(db: Cursor, tag: Any) -> dict[str, Any]:
-    return build_config(db, tag)
+    # The hub reads repo arches and options from the tag itself (getTag), not its build config:
+    # an arch-less tag gets an arch-less repo even when its parents have arches.
+    row = find_tag(db, tag, strict=True)
+    assert row is not None
+    return tag_info(row)
 
 
 @API.export("getRepo")

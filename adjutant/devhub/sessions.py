@@ -318,24 +318,36 @@ def get_session_info(call: Call, details: bool = False) -> dict[str, Any] | None
     return info
 
 
-def user_info(db: Cursor, row: Row) -> dict[str, Any]:
-    """A user as getUser returns it."""
-    return {
+def user_info(
+    db: Cursor, row: Row, krb_princs: bool = True, groups: bool = False
+) -> dict[str, Any]:
+    """A user as getUser returns it: krb_principals only when asked (the default), groups
+    only when asked. devhub has no Kerberos principals or user groups, so both are empty."""
+    info: dict[str, Any] = {
         "id": row["id"],
         "name": row["name"],
         "status": row["status"],
         "usertype": row["usertype"],
-        "krb_principals": [],
     }
+    if krb_princs:
+        info["krb_principals"] = []
+    if groups:
+        info["groups"] = []
+    return info
 
 
 @API.export("getLoggedInUser")
 def get_logged_in_user(call: Call) -> dict[str, Any] | None:
+    """getUser's answer plus the session's authtype and the first principal (or None), as the
+    hub adds them for the koji CLI's moshimoshi."""
     if call.session is None:
         return None
     row = get_user(call.db, call.session.user_id)
     assert row is not None
-    return user_info(call.db, row)
+    info = user_info(call.db, row)
+    info["authtype"] = call.session.authtype
+    info["krb_principal"] = info["krb_principals"][0] if info["krb_principals"] else None
+    return info
 
 
 @API.export("getUser")
@@ -347,14 +359,15 @@ def get_user_call(
     groups: bool = False,
 ) -> dict[str, Any] | None:
     if userInfo is None:
-        session = require_login(call)
-        userInfo = session.user_id
+        if call.session is None:
+            raise koji.GenericError("No user provided")
+        userInfo = call.session.user_id
     row = get_user(call.db, userInfo)
     if row is None:
         if strict:
             raise koji.GenericError(f"No such user: {userInfo!r}")
         return None
-    return user_info(call.db, row)
+    return user_info(call.db, row, krb_princs, groups)
 
 
 @API.export("getPerms")
