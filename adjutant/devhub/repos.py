@@ -52,11 +52,15 @@ def repo_info(db: Cursor, row: Row) -> dict[str, Any]:
     tag = find_tag(db, row["tag_id"], strict=True)
     assert tag is not None
     task_state = db.value("SELECT state FROM tasks WHERE id = ?", (row["task_id"],))
+    # As the hub's RepoQuery: create_ts is the create event's time, creation_time/_ts the row's.
+    event_ts = db.value("SELECT time FROM events WHERE id = ?", (row["create_event"],))
     return {
         "id": row["id"], "state": row["state"], "tag_id": row["tag_id"],
         "tag_name": tag["name"], "create_event": row["create_event"],
         "begin_event": row["create_event"], "end_event": None,
-        "creation_time": clock.iso(row["create_time"]), "create_ts": row["create_time"],
+        "begin_ts": event_ts, "end_ts": None,
+        "creation_time": clock.iso(row["create_time"]), "creation_ts": row["create_time"],
+        "create_ts": event_ts,
         "state_time": clock.iso(row["create_time"]), "state_ts": row["create_time"],
         "task_id": row["task_id"], "task_state": task_state, "dist": bool(row["dist"]),
         "opts": json.loads(row["opts"]), "custom_opts": json.loads(row["custom_opts"]),
