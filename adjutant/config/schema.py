@@ -37,6 +37,9 @@ KOJID_ALIASES = {"plugins": "plugin"}
 # Options a later issue will read: the issue flips them (drops ``unused``) when it lands.
 PLANNED_DASHBOARD = "planned: the dashboard (issue 15) will read it"
 PLANNED_CACHE = "planned: the buildroot cache (issue 17) will read it"
+NO_MOCK_ROOTS = (
+    "a task's containers are removed as soon as it ends; there are no mock roots to clean"
+)
 
 
 class PathCheck(enum.Enum):
@@ -124,7 +127,9 @@ class KojidSettings:
         path_check=PathCheck.WRITABLE_DIR,
     )
     chroot_tmpdir: Path = option(
-        Path("/chroot_tmpdir"), kinds.PATH, "Temp directory inside the buildroot.",
+        Path("/chroot_tmpdir"),
+        kinds.PATH,
+        "Temp directory inside the buildroot.",
         unused="buildroots are containers with their own /tmp, not mock chroots",
     )
     mockdir: Path = option(
@@ -134,7 +139,9 @@ class KojidSettings:
         unused="buildroots are containers, not mock roots; minspace is checked under workdir",
     )
     mockuser: str = option(
-        "kojibuilder", kinds.NON_EMPTY, "Owner of SCM checkouts.",
+        "kojibuilder",
+        kinds.NON_EMPTY,
+        "Owner of SCM checkouts.",
         unused="SCM checkouts are made inside the buildroot as build_user",
     )
     maxjobs: int = option(10, kinds.integer(1), "Most tasks run at the same time.")
@@ -145,15 +152,21 @@ class KojidSettings:
         8192, kinds.integer(0), "MB that must be free under workdir to take a task."
     )
     buildroot_basic_cleanup_delay: int = option(
-        120, kinds.integer(0), "Seconds after a buildroot ends before its contents are removed.",
-        unused="a task's containers are removed as soon as it ends; there are no mock roots to clean",
+        120,
+        kinds.integer(0),
+        "Seconds after a buildroot ends before its contents are removed.",
+        unused=NO_MOCK_ROOTS,
     )
     buildroot_final_cleanup_delay: int = option(
-        86400, kinds.integer(0), "Seconds after a buildroot ends before its directory goes.",
-        unused="a task's containers are removed as soon as it ends; there are no mock roots to clean",
+        86400,
+        kinds.integer(0),
+        "Seconds after a buildroot ends before its directory goes.",
+        unused=NO_MOCK_ROOTS,
     )
     failed_buildroot_lifetime: int = option(
-        14400, kinds.integer(0), "Seconds to keep buildroots of failed tasks, space allowing.",
+        14400,
+        kinds.integer(0),
+        "Seconds to keep buildroots of failed tasks, space allowing.",
         unused="buildroots of failed tasks are removed too; their logs are on the hub",
     )
     rpmbuild_timeout: int = option(86400, kinds.integer(1), "Build time limit in seconds.")
@@ -170,7 +183,9 @@ class KojidSettings:
         "", kinds.TEXT, "Arch patterns used verbatim as subtask arches (space-separated)."
     )
     support_rpm_source_layout: bool = option(
-        True, kinds.BOOL, "Accept SPECS/ and SOURCES/ directories in SCM checkouts.",
+        True,
+        kinds.BOOL,
+        "Accept SPECS/ and SOURCES/ directories in SCM checkouts.",
         unused="SPECS/ and SOURCES/ in SCM checkouts are always accepted",
     )
     allowed_scms: str = option(
@@ -194,7 +209,9 @@ class KojidSettings:
         unused="not implemented: SCM checkouts get no credentials mount",
     )
     use_createrepo_c: bool = option(
-        True, kinds.BOOL, "Use createrepo_c in repo tasks.",
+        True,
+        kinds.BOOL,
+        "Use createrepo_c in repo tasks.",
         unused="repo tasks always run createrepo_c (kojid on Python 3 does too)",
     )
     createrepo_update: bool = option(
@@ -210,11 +227,15 @@ class KojidSettings:
         False, kinds.BOOL, "Copy the old repodata when a repo's contents did not change."
     )
     mock_bootstrap_image: bool = option(
-        False, kinds.BOOL, "Honour the tag extra mock.bootstrap_image.",
+        False,
+        kinds.BOOL,
+        "Honour the tag extra mock.bootstrap_image.",
         unused="there is no mock bootstrap; the image policy chooses the task image",
     )
     log_timestamps: bool = option(
-        False, kinds.BOOL, "Also upload `<log>-ts.log` files with per-line time offsets.",
+        False,
+        kinds.BOOL,
+        "Also upload `<log>-ts.log` files with per-line time offsets.",
         unused="not implemented: no `<log>-ts.log` files are uploaded",
     )
     build_arch_can_fail: bool = option(
@@ -298,7 +319,9 @@ class KojidSettings:
         " level (INFO, DEBUG with --debug, which also wins over this).",
     )
     plugin: tuple[str, ...] = option(
-        (), kinds.WORDS, "Builder plugins to load (also spelt plugins).",
+        (),
+        kinds.WORDS,
+        "Builder plugins to load (also spelt plugins).",
         unused="adjutant loads no kojid builder plugins",
     )
     pluginpath: str = option(
@@ -315,19 +338,27 @@ class KojidSettings:
         unused="maven tasks are not supported",
     )
     oz_install_timeout: int = option(
-        0, kinds.integer(0), "Image tasks: install timeout in seconds (0: oz's own).",
+        0,
+        kinds.integer(0),
+        "Image tasks: install timeout in seconds (0: oz's own).",
         unused="image tasks are not supported",
     )
     xz_options: str = option(
-        "-z6T0", kinds.TEXT, "Image tasks: xz compression options.",
+        "-z6T0",
+        kinds.TEXT,
+        "Image tasks: xz compression options.",
         unused="image tasks are not supported",
     )
     allow_noverifyssl: bool = option(
-        False, kinds.BOOL, "Image tasks: allow repos without SSL verification.",
+        False,
+        kinds.BOOL,
+        "Image tasks: allow repos without SSL verification.",
         unused="image tasks are not supported",
     )
     task_avail_delay: int = option(
-        300, kinds.integer(0), "Seconds kojid waited before taking a task other hosts could take.",
+        300,
+        kinds.integer(0),
+        "Seconds kojid waited before taking a task other hosts could take.",
         unused="the hub's scheduler assigns tasks; kojid no longer reads it either",
     )
     # RLIMIT_<NAME> keys: "SOFT [HARD]" as text, applied with koji.util.setup_rlimits.
@@ -414,7 +445,9 @@ class AdjutantSettings:
     )
     pull_timeout: int = option(900, kinds.integer(1), "Seconds an image pull may take.")
     start_timeout: int = option(
-        120, kinds.integer(1), "Seconds a container may take to start.",
+        120,
+        kinds.integer(1),
+        "Seconds a container may take to start.",
         unused="not implemented: a container start is bounded by podman_api_timeout",
     )
     stop_grace: int = option(
@@ -426,15 +459,21 @@ class AdjutantSettings:
         "On SIGTERM, seconds running tasks get to finish before they are stopped and freed.",
     )
     buildroot_cache: bool = option(
-        False, kinds.BOOL, "Keep a package cache shared by buildroots.",
+        False,
+        kinds.BOOL,
+        "Keep a package cache shared by buildroots.",
         unused=PLANNED_CACHE,
     )
     buildroot_cache_dir: Path = option(
-        Path("/var/cache/adjutant"), kinds.PATH, "Where the package cache lives.",
+        Path("/var/cache/adjutant"),
+        kinds.PATH,
+        "Where the package cache lives.",
         unused=PLANNED_CACHE,
     )
     buildroot_cache_max_size: int = option(
-        20 << 30, kinds.SIZE, "Size above which the package cache is trimmed.",
+        20 << 30,
+        kinds.SIZE,
+        "Size above which the package cache is trimmed.",
         unused=PLANNED_CACHE,
     )
     host_path_map: tuple[PathMapping, ...] = option(
@@ -444,11 +483,15 @@ class AdjutantSettings:
         " container host, for bind mounts.",
     )
     dashboard_bind: str = option(
-        "127.0.0.1", kinds.ADDRESS, "Address the dashboard binds.",
+        "127.0.0.1",
+        kinds.ADDRESS,
+        "Address the dashboard binds.",
         unused=PLANNED_DASHBOARD,
     )
     dashboard_port: int = option(
-        8080, kinds.integer(1, 65535), "Port of the dashboard.",
+        8080,
+        kinds.integer(1, 65535),
+        "Port of the dashboard.",
         unused=PLANNED_DASHBOARD,
     )
     state_db: Path = option(

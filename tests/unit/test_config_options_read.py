@@ -138,6 +138,7 @@ def test_the_check_finds_reads_and_misses_non_reads() -> None:
     # The patterns themselves: an attribute read, a getattr, and look-alikes that are not.
     assert _read_pattern("maxjobs").search("self.options.maxjobs + 1")
     assert _read_pattern("build_arch_can_fail").search(
-        'getattr(self.options, "build_arch_can_fail", False)')
+        'getattr(self.options, "build_arch_can_fail", False)'
+    )
     assert not _read_pattern("maxjobs").search("maxjobs_limit = 3")
     assert not _read_pattern("state_db").search("self.state_dbx")

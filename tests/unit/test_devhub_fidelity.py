@@ -168,8 +168,15 @@ def test_logged_in_user_carries_authtype_and_krb_principal(hub: HubHarness) -> N
     me = hub.admin("getLoggedInUser")
     assert me["authtype"] == koji.AUTHTYPES["SSL"]
     assert me["krb_principals"] == [] and me["krb_principal"] is None
-    assert set(me) == {"id", "name", "status", "usertype", "krb_principals", "authtype",
-                       "krb_principal"}
+    assert set(me) == {
+        "id",
+        "name",
+        "status",
+        "usertype",
+        "krb_principals",
+        "authtype",
+        "krb_principal",
+    }
     assert hub.call(None, "getLoggedInUser") is None
 
 
@@ -247,11 +254,17 @@ def subpackages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("fid")
     spec = base / "fid.spec"
     spec.write_text(SUBPACKAGE_SPEC)
-    subprocess.run(["rpmbuild", "-ba", "--nodeps", "--define", f"_topdir {base / 'top'}",
-                    str(spec)], check=True, capture_output=True)
+    subprocess.run(
+        ["rpmbuild", "-ba", "--nodeps", "--define", f"_topdir {base / 'top'}", str(spec)],
+        check=True,
+        capture_output=True,
+    )
     found = {p.name: p for p in (base / "top").rglob("*.rpm")}
-    return {"srpm": found["fid-1-1.src.rpm"], "main": found["fid-1-1.noarch.rpm"],
-            "doc": found["fid-doc-1-1.noarch.rpm"]}
+    return {
+        "srpm": found["fid-1-1.src.rpm"],
+        "main": found["fid-1-1.noarch.rpm"],
+        "doc": found["fid-doc-1-1.noarch.rpm"],
+    }
 
 
 def _stage(hub: HubHarness, task_id: int, files: dict[str, Path]) -> list[str]:
@@ -268,15 +281,22 @@ def test_a_subpackage_under_the_main_package_name_is_refused_at_import(
     hub: HubHarness, subpackages: dict[str, Path]
 ) -> None:
     task_id = _opened(hub)
-    build_id = hub.call(HOST, "host.initBuild", {"name": "fid", "version": "1", "release": "1",
-                                                 "epoch": None, "task_id": task_id})
+    build_id = hub.call(
+        HOST,
+        "host.initBuild",
+        {"name": "fid", "version": "1", "release": "1", "epoch": None, "task_id": task_id},
+    )
     # The doc subpackage came out under the main package's name (the %_rpmfilename bug).
-    srpm, misnamed = _stage(hub, task_id, {"fid-1-1.src.rpm": subpackages["srpm"],
-                                           "fid-1-1.noarch.rpm": subpackages["doc"]})
+    srpm, misnamed = _stage(
+        hub,
+        task_id,
+        {"fid-1-1.src.rpm": subpackages["srpm"], "fid-1-1.noarch.rpm": subpackages["doc"]},
+    )
     with pytest.raises(koji.GenericError) as refused:
         hub.call(HOST, "host.completeBuild", task_id, build_id, srpm, [misnamed])
     assert str(refused.value) == (
-        "bad filename: fid-1-1.noarch.rpm (expected fid-doc-1-1.noarch.rpm)")
+        "bad filename: fid-1-1.noarch.rpm (expected fid-doc-1-1.noarch.rpm)"
+    )
     assert hub.admin("listRPMs", buildID=build_id) == []
 
 
@@ -284,8 +304,11 @@ def test_subpackages_under_their_own_names_are_all_imported(
     hub: HubHarness, subpackages: dict[str, Path]
 ) -> None:
     task_id = _opened(hub)
-    build_id = hub.call(HOST, "host.initBuild", {"name": "fid", "version": "1", "release": "1",
-                                                 "epoch": None, "task_id": task_id})
+    build_id = hub.call(
+        HOST,
+        "host.initBuild",
+        {"name": "fid", "version": "1", "release": "1", "epoch": None, "task_id": task_id},
+    )
     srpm, *rpms = _stage(hub, task_id, {p.name: p for p in subpackages.values()})
     hub.call(HOST, "host.completeBuild", task_id, build_id, srpm, rpms)
     names = sorted(r["nvr"] + "." + r["arch"] for r in hub.admin("listRPMs", buildID=build_id))
@@ -293,4 +316,6 @@ def test_subpackages_under_their_own_names_are_all_imported(
     # Both live in the build's directory, named after the build's package.
     build_dir = hub.hub.topdir / "packages" / "fid" / "1" / "1" / "noarch"
     assert sorted(p.name for p in build_dir.iterdir()) == [
-        "fid-1-1.noarch.rpm", "fid-doc-1-1.noarch.rpm"]
+        "fid-1-1.noarch.rpm",
+        "fid-doc-1-1.noarch.rpm",
+    ]
