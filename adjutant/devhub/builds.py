@@ -7,6 +7,8 @@ listings with inheritance and `latest`, and getRPM/listRPMs lookups.
 
 from __future__ import annotations
 
+import datetime
+import fnmatch
 import json
 from pathlib import Path
 from typing import Any
@@ -227,21 +229,64 @@ def get_build(call: Call, buildInfo: Any, strict: bool = False) -> Any:
     return build_info(call.db, row) if row is not None else None
 
 
+def _epoch(value: Any) -> float:
+    """A time filter as the hub takes it: seconds since the epoch, or an ISO date string."""
+    if isinstance(value, str):
+        parsed = datetime.datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.UTC)
+        return parsed.timestamp()
+    return float(value)
+
+
+# A build's creation time (its event's), for the createdBefore/After filters.
+_CREATED = "(SELECT time FROM events e WHERE e.id = b.create_event)"
+
+
 @API.export("listBuilds")
 def list_builds(call: Call, packageID: Any = None, userID: Any = None, taskID: Any = None,
-                prefix: str | None = None, state: Any = None, queryOpts: Any = None,
-                **kw: Any) -> Any:
-    rows = call.db.rows("SELECT b.*, p.name FROM builds b JOIN packages p ON p.id = b.pkg_id "
-                        "ORDER BY b.id")
+                prefix: str | None = None, state: Any = None, volumeID: Any = None,
+                source: str | None = None, createdBefore: Any = None, createdAfter: Any = None,
+                completeBefore: Any = None, completeAfter: Any = None, type: Any = None,
+                typeInfo: Any = None, queryOpts: Any = None, pattern: str | None = None,
+                cgID: Any = None, draft: bool | None = None, promotedBefore: Any = None,
+                promotedAfter: Any = None, promoter: Any = None) -> Any:
+    """The hub's filters. devhub builds are rpm builds on the DEFAULT volume, never drafts,
+    never promoted and from no content generator, so those filters select all or nothing."""
+    if type not in (None, "rpm") and type not in ("maven", "win", "image"):
+        raise koji.GenericError(f"unsupported build type: {type}")
+    if (type in ("maven", "win", "image") or draft or cgID or volumeID not in (None, 0)
+            or promoter is not None or promotedBefore or promotedAfter):
+        return 0 if queryOpts and queryOpts.get("countOnly") else []
+    clauses: list[str] = []
+    values: list[Any] = []
     if taskID is not None:
-        rows = [r for r in rows if r["task_id"] == taskID]
+        clauses.append("b.task_id IS NOT NULL" if taskID == -1 else "b.task_id = ?")
+        values += [] if taskID == -1 else [int(taskID)]
+    for bound, column, op in ((createdBefore, _CREATED, "<"), (createdAfter, _CREATED, ">"),
+                              (completeBefore, "b.completion_time", "<"),
+                              (completeAfter, "b.completion_time", ">")):
+        if bound:
+            clauses.append(f"{column} {op} ?")
+            values.append(_epoch(bound))
+    if state is not None:
+        clauses.append("b.state = ?")
+        values.append(int(state))
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    rows = call.db.rows("SELECT b.*, p.name FROM builds b JOIN packages p ON p.id = b.pkg_id "
+                        f"{where}ORDER BY b.id", tuple(values))
     if packageID is not None:
         pkg = find_package(call.db, packageID)
         rows = [r for r in rows if pkg is not None and r["pkg_id"] == pkg["id"]]
-    if state is not None:
-        rows = [r for r in rows if r["state"] == state]
     if prefix:
-        rows = [r for r in rows if r["name"].startswith(prefix)]
+        rows = [r for r in rows if r["name"].lower().startswith(prefix.lower())]
+    if pattern:
+        rows = [r for r in rows if fnmatch.fnmatch(
+            f"{r['name']}-{r['version']}-{r['release']}".lower(), pattern.lower())]
+    if source is not None:
+        rows = [r for r in rows
+                if r["source"] is not None and fnmatch.fnmatch(r["source"].lower(),
+                                                               source.lower())]
     if userID is not None:
         user = get_user(call.db, userID)
         rows = [r for r in rows if user is not None and r["owner"] == user["id"]]

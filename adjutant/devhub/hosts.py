@@ -303,11 +303,16 @@ def host_set_host_data(call: Call, hostdata: Any) -> None:
     _store_host_data(call.db, require_host(call)["id"], hostdata)
 
 
-@API.export("getHostData")
-def get_host_data(call: Call, hostInfo: Any) -> Any:
-    row = find_host(call.db, hostInfo, strict=True)
-    assert row is not None
-    return json.loads(row["data"]) if row["data"] else None
+@API.export("scheduler.getHostData")
+def get_host_data(call: Call, hostID: int | None = None) -> list[dict[str, Any]]:
+    """The data hosts last sent with host.updateHost/setHostData, as [{host_id, data}] ordered
+    by host (the hub keeps it in the scheduler's namespace; `koji hostinfo` reads it)."""
+    if hostID is None:
+        rows = call.db.rows("SELECT id, data FROM hosts WHERE data IS NOT NULL ORDER BY id")
+    else:
+        rows = call.db.rows("SELECT id, data FROM hosts WHERE id = ? AND data IS NOT NULL",
+                            (int(hostID),))
+    return [{"host_id": row["id"], "data": json.loads(row["data"])} for row in rows]
 
 
 def channel_ids(db: Cursor, host_id: int) -> list[int]:

@@ -356,7 +356,7 @@ def repo_expire(call: Call, repo_id: int) -> None:
 
 
 @API.export("tagLastChangeEvent")
-def tag_last_change_event(call: Call, tag: Any, event: Any = None, inherit: bool = True) -> int:
+def tag_last_change_event(call: Call, tag: Any, before: Any = None, inherit: bool = True) -> int:
     row = find_tag(call.db, tag, strict=True)
     assert row is not None
     return last_change_event(call.db, row["id"])

@@ -180,7 +180,11 @@ def _build_id(db: Cursor, build: Any) -> int:
 
 
 @API.export("getTagID")
-def get_tag_id(call: Call, info: Any, strict: bool = False) -> Any:
+def get_tag_id(call: Call, info: Any, strict: bool = False, create: bool = False) -> Any:
+    # The hub's create=True inserts a bare name row with no tag config; devhub has no such
+    # half-made tags (createTag makes whole ones), so it refuses instead.
+    if create:
+        raise koji.GenericError("devhub: getTagID(create=True) is not supported; use createTag")
     row = find_tag(call.db, info, strict)
     return row["id"] if row is not None else None
 

@@ -7,17 +7,22 @@ hub's behaviour so devhub cannot drift back. docs/devhub.md "Method by method" l
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
+import inspect
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import koji
 import pytest
 
-from adjutant.devhub import clock
+from adjutant.devhub import api, clock  # noqa: F401 (api registers every hub method)
+from adjutant.devhub.rpc import API
 from adjutant.devhub.tasks import make_task
 from tests.support.devhub import HubHarness
 
@@ -319,3 +324,120 @@ def test_subpackages_under_their_own_names_are_all_imported(
         "fid-1-1.noarch.rpm",
         "fid-doc-1-1.noarch.rpm",
     ]
+
+
+# --- argument lists, mechanically against kojihub.py ----------------------------------------
+
+SIGNATURES = Path(__file__).resolve().parents[1] / "data" / "kojihub_signatures.json"
+# devhub methods the hub does not have: fault injection for tests, and XML-RPC introspection
+# (kojixmlrpc registers it outside the export classes the table is derived from).
+NOT_HUB_METHODS = {"devhub.clearFaults", "devhub.delay", "devhub.failCall", "devhub.httpErrors",
+                   "devhub.refuseConnections", "system.listMethods"}  # fmt: skip
+# Differences in the argument list that callers cannot see, each with its reason.
+SAME_FOR_CALLERS = {
+    # The hub takes (*args, **opts) and hands them to make_task(method, arglist, **opts).
+    "makeTask": "explicit (method, arglist, **opts): the hub's make_task arguments",
+}
+
+
+def _signature(handler: Any) -> dict[str, Any]:
+    """devhub's handler as the table has it: parameters after `call`, defaults as literals."""
+    params: list[list[Any]] = []
+    varargs = varkw = False
+    for param in list(inspect.signature(handler).parameters.values())[1:]:
+        if param.kind is param.VAR_POSITIONAL:
+            varargs = True
+        elif param.kind is param.VAR_KEYWORD:
+            varkw = True
+        else:
+            default = None if param.default is param.empty else repr(param.default)
+            params.append([param.name, default])
+    return {"params": params, "varargs": varargs, "varkw": varkw}
+
+
+def _literal(text: str | None) -> str | None:
+    return None if text is None else repr(ast.literal_eval(text))
+
+
+def test_every_devhub_method_exists_on_the_hub_with_the_same_arguments() -> None:
+    table = json.loads(SIGNATURES.read_text(encoding="utf-8"))
+    table.pop("_source")
+    differences = []
+    for name in API.names():
+        if name in NOT_HUB_METHODS:
+            continue
+        if name not in table:
+            differences.append(f"{name}: not a hub method (the hub answers 'Invalid method')")
+            continue
+        if name in SAME_FOR_CALLERS:
+            continue
+        hub = table[name]
+        hub = {**hub, "params": [[arg, _literal(default)] for arg, default in hub["params"]]}
+        ours = _signature(API.get(name))
+        if ours != hub:
+            differences.append(f"{name}: hub {hub}, devhub {ours}")
+    assert differences == []
+    assert NOT_HUB_METHODS | set(SAME_FOR_CALLERS) <= set(API.names())
+
+
+def test_the_signature_table_covers_every_hub_method_devhub_serves() -> None:
+    table = json.loads(SIGNATURES.read_text(encoding="utf-8"))
+    served = set(API.names()) - NOT_HUB_METHODS
+    assert served <= set(table), "regenerate it: python -m tests.support.kojihub_signatures"
+
+
+# --- return shapes and faults found by reading kojihub.py -----------------------------------
+
+
+def test_session_info_has_the_hubs_keys_and_user_listing_rules(hub: HubHarness) -> None:
+    mine = hub.admin("getSessionInfo")
+    assert set(mine) == {"user_id", "authtype", "callnum", "exclusive", "expired", "master",
+                         "start_time", "start_ts", "update_time", "update_ts", "renew_time",
+                         "renew_ts"}  # fmt: skip
+    assert {"id", "hostip"} <= set(hub.admin("getSessionInfo", details=True))
+    assert [s["user_id"] for s in hub.admin("getSessionInfo", user_id="someone")] == []
+    with pytest.raises(koji.ActionNotAllowed):
+        hub.call("someone", "getSessionInfo", user_id="kojiadmin", exclusive=False)
+    assert hub.call(None, "getSessionInfo") is None
+
+
+def test_host_data_is_in_the_scheduler_namespace_and_task_unwait_is_not_exported(
+    hub: HubHarness,
+) -> None:
+    hub.call(HOST, "host.updateHost", 0.0, True, data={"maxjobs": 3})
+    host_id = hub.admin("getHost", HOST)["id"]
+    assert hub.admin("scheduler.getHostData", hostID=host_id) == [
+        {"host_id": host_id, "data": {"maxjobs": 3}}
+    ]
+    for gone in ("getHostData", "host.taskUnwait"):
+        with pytest.raises(koji.GenericError, match="Invalid method"):
+            hub.admin(gone, 1)
+
+
+def test_grant_permission_refuses_what_the_hub_refuses(hub: HubHarness) -> None:
+    hub.admin("grantPermission", "someone", "tag")
+    with pytest.raises(koji.GenericError, match="already has permission"):
+        hub.admin("grantPermission", "someone", "tag")
+    with pytest.raises(koji.GenericError, match="only with create"):
+        hub.admin("grantPermission", "someone", "repo", description="x")
+
+
+def test_list_builds_takes_the_hubs_filters(hub: HubHarness) -> None:
+    task_id = _opened(hub)
+    build_id = hub.call(
+        HOST,
+        "host.initBuild",
+        {"name": "Fid", "version": "1", "release": "2", "epoch": None, "task_id": task_id},
+    )
+    assert [b["id"] for b in hub.admin("listBuilds", pattern="fid-1-*")] == [build_id]
+    assert [b["id"] for b in hub.admin("listBuilds", prefix="FI", taskID=-1)] == [build_id]
+    assert hub.admin("listBuilds", createdBefore=1.0) == []  # 0 would be no filter, as on the hub
+    assert (
+        hub.admin("listBuilds", createdAfter="2000-01-01 00:00:00", queryOpts={"countOnly": True})
+        == 1
+    )
+    assert hub.admin("listBuilds", draft=True) == []
+    with pytest.raises(koji.GenericError, match="unsupported build type"):
+        hub.admin("listBuilds", type="nonesuch")
+    with pytest.raises(koji.ParameterError):  # an argument the hub does not take
+        hub.admin("listBuilds", nonsense=1)
