@@ -336,15 +336,18 @@ def check_queue_call(call: Call) -> None:
 def new_repo(call: Call, tag: Any, event: Any = None, src: bool = False,
              debuginfo: bool = False, separate_src: bool = False) -> int:
     """Create a newRepo task directly (`koji regen-repo --make-task`)."""
-    session = require_perm(call, "repo")
+    # The hub takes the repo or the regen-repo permission (admin holds both); devhub acts as a
+    # hub with AllowNewRepo on.
+    session = require_login(call)
+    if not has_perm(call, "repo"):
+        require_perm(call, "regen-repo")
     info = find_tag(call.db, tag, strict=True)
     assert info is not None
-    opts = {k: True for k, v in (("src", src), ("debuginfo", debuginfo),
-                                  ("separate_src", separate_src)) if v}
-    kwargs: dict[str, Any] = {"opts": opts} if opts else {}
-    if event is not None:
-        kwargs["event"] = event
-    args = koji.encode_args(info["name"], **kwargs)
+    # The request is the hub's: the tag as given and the legacy keyword options.
+    kwargs: dict[str, Any] = {} if event is None else {"event": event}
+    kwargs.update({k: True for k, v in (("src", src), ("separate_src", separate_src),
+                                        ("debuginfo", debuginfo)) if v})
+    args = koji.encode_args(tag, **kwargs)
     return make_task(call.db, "newRepo", list(args), owner=session.user_id, priority=15,
                      channel="createrepo")
 

@@ -408,7 +408,9 @@ def get_perms(call: Call) -> list[str]:
 
 @API.export("getUserPerms")
 def get_user_perms(call: Call, userID: Any = None, with_groups: bool = True) -> list[str]:
-    row = get_user(call.db, userID if userID is not None else require_login(call).user_id)
+    if userID is None and call.session is None:
+        raise koji.GenericError("No user provided")
+    row = get_user(call.db, userID if userID is not None else call.session.user_id)
     if row is None:
         raise koji.GenericError(f"No such user: {userID!r}")
     return user_perms(call.db, row["id"])

@@ -441,3 +441,22 @@ def test_list_builds_takes_the_hubs_filters(hub: HubHarness) -> None:
         hub.admin("listBuilds", type="nonesuch")
     with pytest.raises(koji.ParameterError):  # an argument the hub does not take
         hub.admin("listBuilds", nonsense=1)
+
+
+def test_permissions_are_the_hubs(hub: HubHarness) -> None:
+    hub.admin("createTag", "t", arches="x86_64")
+    hub.add_user("regen", "regen-repo")
+    task_id = hub.call("regen", "newRepo", "t", src=True, exclusive=False)
+    # The hub's request: the tag as given, legacy keyword options.
+    assert hub.admin("getTaskRequest", task_id) == ["t", {"src": True, "__starstar": True}]
+    with pytest.raises(koji.ActionNotAllowed, match="regen-repo"):
+        hub.call("someone", "newRepo", "t", exclusive=False)
+    hub.add_user("tagger", "tag")
+    with pytest.raises(koji.GenericError, match="No such build"):  # past the permission check
+        hub.call("tagger", "tagBuildBypass", "t", "nonesuch-1-1", exclusive=False)
+    with pytest.raises(koji.GenericError, match="No user provided"):
+        hub.call(None, "getUserPerms")
+    with pytest.raises(koji.GenericError, match="Not logged-in"):
+        hub.call(None, "createNotification", "someone", None, None, False)
+    with pytest.raises(koji.GenericError, match="cannot create notifications for user"):
+        hub.call("someone", "createNotification", "kojiadmin", None, None, False, exclusive=False)
