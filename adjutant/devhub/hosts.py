@@ -142,9 +142,14 @@ def list_hosts(
 
 @API.export("getLastHostUpdate")
 def get_last_host_update(call: Call, hostID: Any, ts: bool = False) -> Any:
-    row = find_host(call.db, hostID, strict=True)
-    assert row is not None
-    return row["update_time"] if ts else clock.iso(row["update_time"])
+    """When the host last called the hub: its sessions' newest update time, as on the hub
+    (None for a host that never called, or no such host)."""
+    when = call.db.value(
+        "SELECT MAX(s.update_time) FROM sessions s JOIN hosts h ON h.user_id = s.user_id "
+        "WHERE h.id = ?", (int(hostID),))
+    if when is None:
+        return None
+    return when if ts else clock.iso(when)
 
 
 @API.export("editHost")
