@@ -292,7 +292,16 @@ def list_builds(call: Call, packageID: Any = None, userID: Any = None, taskID: A
         rows = [r for r in rows if user is not None and r["owner"] == user["id"]]
     if queryOpts and queryOpts.get("countOnly"):
         return len(rows)
-    return [build_info(call.db, r) for r in rows]
+    return [_listed_build(call.db, r) for r in rows]
+
+
+def _listed_build(db: Cursor, row: Row) -> dict[str, Any]:
+    """A build as listBuilds returns it: getBuild's keys without `id` (only `build_id`) and
+    without the content generator's, as the hub's listBuilds fields are."""
+    info = build_info(db, row)
+    for key in ("id", "cg_id", "cg_name"):
+        del info[key]
+    return info
 
 
 @API.export("getRPM")

@@ -283,7 +283,7 @@ def test_koji_build_from_an_srpm_completes_imports_and_tags(
     assert build["nvr"] == nvr and build["state"] == koji.BUILD_STATES["COMPLETE"]
     assert [b["nvr"] for b in site.admin.listTagged(devhub_site.DEST_TAG,
                                                    package="adjutant-full")] == [nvr]
-    rpms = {r["arch"]: r for r in site.admin.listRPMs(buildID=build["id"])}
+    rpms = {r["arch"]: r for r in site.admin.listRPMs(buildID=build["build_id"])}
     assert set(rpms) == {"src", "x86_64"}
     assert rpms["x86_64"]["buildroot_id"] is not None  # from the buildArch buildroot
     assert site.hub_admin is not None
