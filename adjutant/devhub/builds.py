@@ -177,7 +177,7 @@ def tag_build(db: Cursor, tag_id: int, build_id: int) -> None:
 
 
 def tagged_builds(db: Cursor, tag_id: int, inherit: bool, latest: bool,
-                  package: str | None = None) -> list[dict[str, Any]]:
+                  package: str | None = None, extra: bool = False) -> list[dict[str, Any]]:
     """Builds in the tag (and ancestors), newest tagging first; `latest` keeps one per name."""
     chain = tag_chain(db, tag_id) if inherit else [tag_id]
     out: list[dict[str, Any]] = []
@@ -201,20 +201,35 @@ def tagged_builds(db: Cursor, tag_id: int, inherit: bool, latest: bool,
             seen_ids.add(row["id"])
             seen_names.add(row["name"])
             info = build_info(db, row)
-            info.update(tag_id=tag["id"], tag_name=tag["name"])
-            out.append(info)
+            info.update(tag_id=tag["id"], tag_name=tag["name"], create_event=row["tag_event"])
+            keys = (*_TAGGED_BUILD_KEYS, "extra") if extra else _TAGGED_BUILD_KEYS
+            out.append({key: info[key] for key in keys})
     return out
+
+
+# readTaggedBuilds' fields on the hub (listTagged, listTaggedRPMS); `extra` only when asked.
+_TAGGED_BUILD_KEYS = (
+    "tag_id", "tag_name", "id", "build_id", "version", "release", "epoch", "state",
+    "completion_time", "promotion_time", "start_time", "task_id", "draft", "owner_id",
+    "owner_name", "promoter_id", "promoter_name", "creation_event_id", "creation_time",
+    "volume_id", "volume_name", "package_id", "package_name", "name", "nvr", "create_event",
+)
+# readTaggedRPMS' fields on the hub; `sigkey` with rpmsigs, `extra` when asked (the default).
+_TAGGED_RPM_KEYS = (
+    "name", "version", "release", "arch", "id", "epoch", "draft", "payloadhash", "size",
+    "buildtime", "buildroot_id", "build_id", "metadata_only",
+)
 
 
 def list_tagged_rpms_rows(db: Cursor, tag_id: int, latest: bool,
                           package: str | None = None) -> list[dict[str, Any]]:
-    """The rpms of the tag's builds (with inheritance), each with its build's tag."""
+    """The rpms of the tag's builds (with inheritance), as the hub's readTaggedRPMS lists them
+    (the entries repoInit writes to rpmlist.jsonl)."""
     rpms: list[dict[str, Any]] = []
     for build in tagged_builds(db, tag_id, inherit=True, latest=latest, package=package):
         for r in db.rows("SELECT * FROM rpms WHERE build_id = ? ORDER BY id", (build["id"],)):
             info = rpm_info(r)
-            info.update(tag_id=build["tag_id"], tag_name=build["tag_name"])
-            rpms.append(info)
+            rpms.append({key: info[key] for key in (*_TAGGED_RPM_KEYS, "extra")})
     return rpms
 
 
@@ -348,7 +363,7 @@ def list_tagged(call: Call, tag: Any, event: Any = None, inherit: bool = False,
                 draft: Any = None) -> list[dict[str, Any]]:
     row = find_tag(call.db, tag, strict=True)
     assert row is not None
-    builds = tagged_builds(call.db, row["id"], inherit, bool(latest), package)
+    builds = tagged_builds(call.db, row["id"], inherit, bool(latest), package, bool(extra))
     if prefix:
         builds = [b for b in builds if b["name"].startswith(prefix)]
     return builds
@@ -366,8 +381,8 @@ def list_tagged_rpms(call: Call, tag: Any, event: Any = None, inherit: bool = Fa
                               (build["id"],)):
             if arch is not None and r["arch"] not in (arch if isinstance(arch, list) else [arch]):
                 continue
-            info = rpm_info(r)
-            info.update(tag_id=build["tag_id"], tag_name=build["tag_name"])
+            full = rpm_info(r)
+            info = {key: full[key] for key in (*_TAGGED_RPM_KEYS, *(("extra",) if extra else ()))}
             if not rpmsigs:
                 rpms.append(info)
                 continue

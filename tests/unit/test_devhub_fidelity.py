@@ -482,3 +482,45 @@ def test_group_packages_carry_their_group_id(hub: HubHarness) -> None:
     hub.admin("groupPackageListAdd", "t", "build", "bash")
     [group] = hub.admin("getTagGroups", "t")
     assert [p["group_id"] for p in group["packagelist"]] == [group["group_id"]]
+
+
+def test_tagged_builds_and_rpms_have_the_hubs_keys(
+    hub: HubHarness, subpackages: dict[str, Path]
+) -> None:
+    task_id = _opened(hub)
+    build_id = hub.call(
+        HOST,
+        "host.initBuild",
+        {"name": "fid", "version": "1", "release": "1", "epoch": None, "task_id": task_id},
+    )
+    srpm, *rpms = _stage(hub, task_id, {p.name: p for p in subpackages.values()})
+    hub.call(HOST, "host.completeBuild", task_id, build_id, srpm, rpms)
+    hub.admin("createTag", "t", arches="x86_64")
+    hub.admin("packageListAdd", "t", "fid", owner="kojiadmin")
+    hub.admin("tagBuildBypass", "t", build_id)
+    build_keys = {
+        "tag_id", "tag_name", "id", "build_id", "version", "release", "epoch", "state",
+        "completion_time", "promotion_time", "start_time", "task_id", "draft", "owner_id",
+        "owner_name", "promoter_id", "promoter_name", "creation_event_id", "creation_time",
+        "volume_id", "volume_name", "package_id", "package_name", "name", "nvr", "create_event",
+    }  # fmt: skip
+    [build] = hub.admin("listTagged", "t")
+    assert set(build) == build_keys
+    assert set(hub.admin("listTagged", "t", extra=True)[0]) == build_keys | {"extra"}
+    rpm_keys = {"name", "version", "release", "arch", "id", "epoch", "draft", "payloadhash",
+                "size", "buildtime", "buildroot_id", "build_id", "metadata_only"}  # fmt: skip
+    tagged, builds = hub.admin("listTaggedRPMS", "t")
+    assert {frozenset(r) for r in tagged} == {frozenset(rpm_keys | {"extra"})}
+    assert [set(b) for b in builds] == [build_keys]
+    signed, _builds = hub.admin("listTaggedRPMS", "t", rpmsigs=True, extra=False)
+    assert {frozenset(r) for r in signed} == {frozenset(rpm_keys | {"sigkey"})}
+    # repoInit's rpmlist.jsonl holds the same entries, the subpackage under its build's dir.
+    repo_task = _opened(hub, method="newRepo")
+    repo_id, _event = hub.call(HOST, "host.repoInit", "t", task_id=repo_task)
+    archdir = Path(koji.PathInfo(str(hub.hub.topdir)).repo(repo_id, "t")) / "x86_64"
+    entries = [json.loads(line) for line in (archdir / "rpmlist.jsonl").read_text().splitlines()]
+    assert {frozenset(e) for e in entries} == {frozenset(rpm_keys | {"extra"})}
+    assert (
+        "toplink/packages/fid/1/1/noarch/fid-doc-1-1.noarch.rpm"
+        in (archdir / "pkglist").read_text().splitlines()
+    )
