@@ -128,11 +128,11 @@ def _external_repo_name(row: Row) -> str | None:
 
 def rpm_info(row: Row) -> dict[str, Any]:
     """An rpm as getRPM/listRPMs return it."""
-    nvr = f"{row['name']}-{row['version']}-{row['release']}"
+    # The hub's getRPM/listRPMs keys: no `nvr` (builds have one, rpms do not).
     return {
         "id": row["id"], "name": row["name"], "version": row["version"],
         "release": row["release"], "epoch": row["epoch"], "arch": row["arch"],
-        "nvr": nvr, "draft": False, "payloadhash": row["payloadhash"], "size": row["size"],
+        "draft": False, "payloadhash": row["payloadhash"], "size": row["size"],
         "buildtime": row["buildtime"], "build_id": row["build_id"],
         "buildroot_id": row["buildroot_id"], "external_repo_id": row["external_repo_id"],
         "external_repo_name": _external_repo_name(row),

@@ -305,6 +305,23 @@ def test_a_subpackage_under_the_main_package_name_is_refused_at_import(
     assert hub.admin("listRPMs", buildID=build_id) == []
 
 
+def test_rpms_have_the_hubs_keys(hub: HubHarness, subpackages: dict[str, Path]) -> None:
+    task_id = _opened(hub)
+    build_id = hub.call(
+        HOST,
+        "host.initBuild",
+        {"name": "fid", "version": "1", "release": "1", "epoch": None, "task_id": task_id},
+    )
+    srpm, *rpms = _stage(hub, task_id, {p.name: p for p in subpackages.values()})
+    hub.call(HOST, "host.completeBuild", task_id, build_id, srpm, rpms)
+    keys = {"id", "name", "version", "release", "arch", "draft", "epoch", "payloadhash", "size",
+            "buildtime", "build_id", "buildroot_id", "external_repo_id", "external_repo_name",
+            "metadata_only", "extra"}  # fmt: skip
+    listed = hub.admin("listRPMs", buildID=build_id)
+    assert {frozenset(r) for r in listed} == {frozenset(keys)}
+    assert set(hub.admin("getRPM", listed[0]["id"])) == keys
+
+
 def test_subpackages_under_their_own_names_are_all_imported(
     hub: HubHarness, subpackages: dict[str, Path]
 ) -> None:
@@ -316,7 +333,10 @@ def test_subpackages_under_their_own_names_are_all_imported(
     )
     srpm, *rpms = _stage(hub, task_id, {p.name: p for p in subpackages.values()})
     hub.call(HOST, "host.completeBuild", task_id, build_id, srpm, rpms)
-    names = sorted(r["nvr"] + "." + r["arch"] for r in hub.admin("listRPMs", buildID=build_id))
+    names = sorted(
+        "{name}-{version}-{release}.{arch}".format(**r)
+        for r in hub.admin("listRPMs", buildID=build_id)
+    )
     assert names == ["fid-1-1.noarch", "fid-1-1.src", "fid-doc-1-1.noarch"]
     # Both live in the build's directory, named after the build's package.
     build_dir = hub.hub.topdir / "packages" / "fid" / "1" / "1" / "noarch"
