@@ -104,8 +104,20 @@ def pidfile(path: Path | None) -> Iterator[None]:
         os.close(fd)
 
 
+def configure_koji_logging(kojid: config.KojidSettings, *, debug: bool = False) -> None:
+    """Apply kojid's logging options: ``log_level`` for the koji.* loggers (koji's library and
+    the task handlers; --debug wins, as in kojid) and error mail to ``admin_emails``."""
+    if debug:
+        logging.getLogger("koji").setLevel(logging.DEBUG)
+    elif kojid.log_level:
+        logging.getLogger("koji").setLevel(kojid.log_level)
+    if kojid.admin_emails:
+        koji.add_mail_logger("koji", kojid.admin_emails)
+
+
 def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = False) -> int:
     """Log in, sweep orphans, and run the task loop until told to stop; returns the exit status."""
+    configure_koji_logging(settings.kojid, debug=debug)
     options = settings.kojid_options(debug=debug)
     workdir = Path(options.workdir)
     workdir.mkdir(parents=True, exist_ok=True)

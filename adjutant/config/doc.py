@@ -59,6 +59,11 @@ or be creatable, readable files must exist. `topdir` is checked only with
 `repo_access = mount`, `buildroot_cache_dir` only with `buildroot_cache = true`, `keytab` only
 when set explicitly, and every `container_mounts` source must exist.
 
+Some `[kojid]` options exist so that a kojid.conf works unchanged although adjutant has no use
+for them (mock roots, builder plugins, maven and image tasks), and a few `[adjutant]` options
+belong to features not built yet. Their rows say "Not read by adjutant" and why; setting them
+changes nothing.
+
 ## Value formats
 
 - boolean: `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0` (any case).
@@ -85,6 +90,13 @@ def _code(text: str) -> str:
     return f"`{text}`" if text else "(none)"
 
 
+def _meaning(info: OptionInfo) -> str:
+    """The help text, plus why adjutant ignores the option when it does."""
+    if info.spec.unused is None:
+        return info.spec.help
+    return f"{info.spec.help} Not read by adjutant: {info.spec.unused}."
+
+
 def _row(info: OptionInfo) -> str:
     default = info.default_text
     shown = default if info.spec.default_doc or info.spec.required else _code(default)
@@ -93,7 +105,7 @@ def _row(info: OptionInfo) -> str:
         f"`{info.env_var}`",
         info.spec.kind.name + (" (secret)" if info.spec.secret else ""),
         shown,
-        info.spec.help,
+        _meaning(info),
     )
     return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
 

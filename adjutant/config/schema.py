@@ -34,6 +34,14 @@ OBSOLETE_KOJID_KEYS = {
 KOJID_ALIASES = {"plugins": "plugin"}
 
 
+# Options a later issue will read: the issue flips them (drops ``unused``) when it lands.
+PLANNED_DASHBOARD = "planned: the dashboard (issue 15) will read it"
+PLANNED_CACHE = "planned: the buildroot cache (issue 17) will read it"
+NO_MOCK_ROOTS = (
+    "a task's containers are removed as soon as it ends; there are no mock roots to clean"
+)
+
+
 class PathCheck(enum.Enum):
     """What a path option must point at when paths are checked."""
 
@@ -56,6 +64,10 @@ class OptionSpec:
     path_check: PathCheck | None = None
     # False: the path is only checked when someone set it (a default may go unused).
     check_default: bool = True
+    # Why no code reads this option (kept for kojid.conf compatibility, or planned for a
+    # later issue); None when adjutant reads it. docs/configuration.md shows the reason and
+    # tests/unit/test_config_options_read.py checks the claim both ways.
+    unused: str | None = None
 
 
 def option(default: T, kind: Kind[T], help: str, **spec: Any) -> T:
@@ -115,30 +127,47 @@ class KojidSettings:
         path_check=PathCheck.WRITABLE_DIR,
     )
     chroot_tmpdir: Path = option(
-        Path("/chroot_tmpdir"), kinds.PATH, "Temp directory inside the buildroot."
+        Path("/chroot_tmpdir"),
+        kinds.PATH,
+        "Temp directory inside the buildroot.",
+        unused="buildroots are containers with their own /tmp, not mock chroots",
     )
     mockdir: Path = option(
         Path("/var/lib/mock"),
         kinds.PATH,
-        "Where buildroot directories live; free space is checked here (minspace).",
-        path_check=PathCheck.WRITABLE_DIR,
+        "Where kojid keeps mock buildroots.",
+        unused="buildroots are containers, not mock roots; minspace is checked under workdir",
     )
-    mockuser: str = option("kojibuilder", kinds.NON_EMPTY, "Owner of SCM checkouts.")
+    mockuser: str = option(
+        "kojibuilder",
+        kinds.NON_EMPTY,
+        "Owner of SCM checkouts.",
+        unused="SCM checkouts are made inside the buildroot as build_user",
+    )
     maxjobs: int = option(10, kinds.integer(1), "Most tasks run at the same time.")
     sleeptime: int = option(
         15, kinds.integer(1), "Seconds to wait after a loop pass that took no task."
     )
     minspace: int = option(
-        8192, kinds.integer(0), "MB that must be free under mockdir to take a task."
+        8192, kinds.integer(0), "MB that must be free under workdir to take a task."
     )
     buildroot_basic_cleanup_delay: int = option(
-        120, kinds.integer(0), "Seconds after a buildroot ends before its contents are removed."
+        120,
+        kinds.integer(0),
+        "Seconds after a buildroot ends before its contents are removed.",
+        unused=NO_MOCK_ROOTS,
     )
     buildroot_final_cleanup_delay: int = option(
-        86400, kinds.integer(0), "Seconds after a buildroot ends before its directory goes."
+        86400,
+        kinds.integer(0),
+        "Seconds after a buildroot ends before its directory goes.",
+        unused=NO_MOCK_ROOTS,
     )
     failed_buildroot_lifetime: int = option(
-        14400, kinds.integer(0), "Seconds to keep buildroots of failed tasks, space allowing."
+        14400,
+        kinds.integer(0),
+        "Seconds to keep buildroots of failed tasks, space allowing.",
+        unused="buildroots of failed tasks are removed too; their logs are on the hub",
     )
     rpmbuild_timeout: int = option(86400, kinds.integer(1), "Build time limit in seconds.")
     packager: str = option("Koji", kinds.NON_EMPTY, "The %packager of built packages.")
@@ -154,7 +183,10 @@ class KojidSettings:
         "", kinds.TEXT, "Arch patterns used verbatim as subtask arches (space-separated)."
     )
     support_rpm_source_layout: bool = option(
-        True, kinds.BOOL, "Accept SPECS/ and SOURCES/ directories in SCM checkouts."
+        True,
+        kinds.BOOL,
+        "Accept SPECS/ and SOURCES/ directories in SCM checkouts.",
+        unused="SPECS/ and SOURCES/ in SCM checkouts are always accepted",
     )
     allowed_scms: str = option(
         "",
@@ -174,8 +206,14 @@ class KojidSettings:
         kinds.optional(kinds.PATH),
         "Directory mounted at /credentials when building an SRPM from SCM.",
         path_check=PathCheck.READABLE_DIR,
+        unused="not implemented: SCM checkouts get no credentials mount",
     )
-    use_createrepo_c: bool = option(True, kinds.BOOL, "Use createrepo_c in repo tasks.")
+    use_createrepo_c: bool = option(
+        True,
+        kinds.BOOL,
+        "Use createrepo_c in repo tasks.",
+        unused="repo tasks always run createrepo_c (kojid on Python 3 does too)",
+    )
     createrepo_update: bool = option(
         True, kinds.BOOL, "Reuse the previous repodata when regenerating a repo."
     )
@@ -189,10 +227,16 @@ class KojidSettings:
         False, kinds.BOOL, "Copy the old repodata when a repo's contents did not change."
     )
     mock_bootstrap_image: bool = option(
-        False, kinds.BOOL, "Honour the tag extra mock.bootstrap_image."
+        False,
+        kinds.BOOL,
+        "Honour the tag extra mock.bootstrap_image.",
+        unused="there is no mock bootstrap; the image policy chooses the task image",
     )
     log_timestamps: bool = option(
-        False, kinds.BOOL, "Also upload `<log>-ts.log` files with per-line time offsets."
+        False,
+        kinds.BOOL,
+        "Also upload `<log>-ts.log` files with per-line time offsets.",
+        unused="not implemented: no `<log>-ts.log` files are uploaded",
     )
     build_arch_can_fail: bool = option(
         False, kinds.BOOL, "A failed buildArch does not cancel its sibling tasks."
@@ -263,36 +307,59 @@ class KojidSettings:
         "Sender of notification mails.",
     )
     admin_emails: str | None = option(
-        None, kinds.optional(kinds.TEXT), "Comma-separated addresses for error mails."
+        None,
+        kinds.optional(kinds.TEXT),
+        "Comma-separated addresses that get the koji loggers' ERROR records by mail (sent"
+        " through localhost, as kojid does).",
     )
     log_level: str | None = option(
         None,
         kinds.optional(kinds.LOG_LEVEL),
-        "Level of the koji loggers (default WARNING).",
+        "Level of the koji.* loggers (koji's library and the task handlers); unset: adjutant's"
+        " level (INFO, DEBUG with --debug, which also wins over this).",
     )
     plugin: tuple[str, ...] = option(
-        (), kinds.WORDS, "Builder plugins to load (also spelt plugins)."
+        (),
+        kinds.WORDS,
+        "Builder plugins to load (also spelt plugins).",
+        unused="adjutant loads no kojid builder plugins",
     )
     pluginpath: str = option(
         "/usr/lib/koji-builder-plugins",
         kinds.NON_EMPTY,
         "Where builder plugins are found (colon-separated).",
+        unused="adjutant loads no kojid builder plugins",
     )
     maven_repo_ignore: str = option(
         "*.md5 *.sha1 maven-metadata*.xml _maven.repositories _remote.repositories"
         " resolver-status.properties *.lastUpdated",
         kinds.TEXT,
         "Maven tasks: file patterns left out of repos.",
+        unused="maven tasks are not supported",
     )
     oz_install_timeout: int = option(
-        0, kinds.integer(0), "Image tasks: install timeout in seconds (0: oz's own)."
+        0,
+        kinds.integer(0),
+        "Image tasks: install timeout in seconds (0: oz's own).",
+        unused="image tasks are not supported",
     )
-    xz_options: str = option("-z6T0", kinds.TEXT, "Image tasks: xz compression options.")
+    xz_options: str = option(
+        "-z6T0",
+        kinds.TEXT,
+        "Image tasks: xz compression options.",
+        unused="image tasks are not supported",
+    )
     allow_noverifyssl: bool = option(
-        False, kinds.BOOL, "Image tasks: allow repos without SSL verification."
+        False,
+        kinds.BOOL,
+        "Image tasks: allow repos without SSL verification.",
+        unused="image tasks are not supported",
     )
     task_avail_delay: int = option(
-        300, kinds.integer(0), "Accepted for kojid compatibility; unused."
+        300,
+        kinds.integer(0),
+        "Seconds kojid waited before taking a task other hosts could take.",
+        unused="the hub's scheduler assigns tasks; kojid no longer reads it either",
     )
     # RLIMIT_<NAME> keys: "SOFT [HARD]" as text, applied with koji.util.setup_rlimits.
     rlimits: tuple[tuple[str, str], ...] = ()
@@ -377,7 +444,12 @@ class AdjutantSettings:
         None, kinds.optional(kinds.integer(1)), "Process limit of a buildroot container."
     )
     pull_timeout: int = option(900, kinds.integer(1), "Seconds an image pull may take.")
-    start_timeout: int = option(120, kinds.integer(1), "Seconds a container may take to start.")
+    start_timeout: int = option(
+        120,
+        kinds.integer(1),
+        "Seconds a container may take to start.",
+        unused="not implemented: a container start is bounded by podman_api_timeout",
+    )
     stop_grace: int = option(
         10, kinds.integer(0), "Seconds between SIGTERM and SIGKILL when stopping a container."
     )
@@ -386,12 +458,23 @@ class AdjutantSettings:
         kinds.integer(0),
         "On SIGTERM, seconds running tasks get to finish before they are stopped and freed.",
     )
-    buildroot_cache: bool = option(False, kinds.BOOL, "Keep a package cache shared by buildroots.")
+    buildroot_cache: bool = option(
+        False,
+        kinds.BOOL,
+        "Keep a package cache shared by buildroots.",
+        unused=PLANNED_CACHE,
+    )
     buildroot_cache_dir: Path = option(
-        Path("/var/cache/adjutant"), kinds.PATH, "Where the package cache lives."
+        Path("/var/cache/adjutant"),
+        kinds.PATH,
+        "Where the package cache lives.",
+        unused=PLANNED_CACHE,
     )
     buildroot_cache_max_size: int = option(
-        20 << 30, kinds.SIZE, "Size above which the package cache is trimmed."
+        20 << 30,
+        kinds.SIZE,
+        "Size above which the package cache is trimmed.",
+        unused=PLANNED_CACHE,
     )
     host_path_map: tuple[PathMapping, ...] = option(
         (),
@@ -399,13 +482,24 @@ class AdjutantSettings:
         "When the worker runs in a container: its paths and the same data's paths on the"
         " container host, for bind mounts.",
     )
-    dashboard_bind: str = option("127.0.0.1", kinds.ADDRESS, "Address the dashboard binds.")
-    dashboard_port: int = option(8080, kinds.integer(1, 65535), "Port of the dashboard.")
+    dashboard_bind: str = option(
+        "127.0.0.1",
+        kinds.ADDRESS,
+        "Address the dashboard binds.",
+        unused=PLANNED_DASHBOARD,
+    )
+    dashboard_port: int = option(
+        8080,
+        kinds.integer(1, 65535),
+        "Port of the dashboard.",
+        unused=PLANNED_DASHBOARD,
+    )
     state_db: Path = option(
         Path("/var/lib/adjutant/state.db"),
         kinds.PATH,
         "State store shared by worker and dashboard.",
         path_check=PathCheck.WRITABLE_PARENT,
+        unused=PLANNED_DASHBOARD,
     )
 
     @property

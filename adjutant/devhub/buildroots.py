@@ -37,6 +37,8 @@ def buildroot_info(db: Cursor, row: Row) -> dict[str, Any]:
                   "WHERE r.id = ?", (row["repo_id"],))
     created = db.value("SELECT time FROM events WHERE id = ?", (row["create_event"],))
     retired = db.value("SELECT time FROM events WHERE id = ?", (row["retire_event"],))
+    repo_created = db.value("SELECT time FROM events WHERE id = ?",
+                            (repo["create_event"] if repo else None,))
     return {
         "id": row["id"], "br_type": koji.BR_TYPES["STANDARD"],
         "cg_id": None, "cg_name": None, "cg_version": None,
@@ -46,6 +48,7 @@ def buildroot_info(db: Cursor, row: Row) -> dict[str, Any]:
         "repo_id": row["repo_id"], "tag_id": repo["tag_id"] if repo else None,
         "tag_name": repo["tag_name"] if repo else None,
         "repo_create_event_id": repo["create_event"] if repo else None,
+        "repo_create_event_time": clock.iso(repo_created),
         "repo_state": repo["state"] if repo else None,
         "task_id": row["task_id"], "state": row["state"],
         "create_event_id": row["create_event"], "create_event_time": clock.iso(created),

@@ -7,6 +7,8 @@ listings with inheritance and `latest`, and getRPM/listRPMs lookups.
 
 from __future__ import annotations
 
+import datetime
+import fnmatch
 import json
 from pathlib import Path
 from typing import Any
@@ -126,11 +128,11 @@ def _external_repo_name(row: Row) -> str | None:
 
 def rpm_info(row: Row) -> dict[str, Any]:
     """An rpm as getRPM/listRPMs return it."""
-    nvr = f"{row['name']}-{row['version']}-{row['release']}"
+    # The hub's getRPM/listRPMs keys: no `nvr` (builds have one, rpms do not).
     return {
         "id": row["id"], "name": row["name"], "version": row["version"],
         "release": row["release"], "epoch": row["epoch"], "arch": row["arch"],
-        "nvr": nvr, "draft": False, "payloadhash": row["payloadhash"], "size": row["size"],
+        "draft": False, "payloadhash": row["payloadhash"], "size": row["size"],
         "buildtime": row["buildtime"], "build_id": row["build_id"],
         "buildroot_id": row["buildroot_id"], "external_repo_id": row["external_repo_id"],
         "external_repo_name": _external_repo_name(row),
@@ -175,7 +177,7 @@ def tag_build(db: Cursor, tag_id: int, build_id: int) -> None:
 
 
 def tagged_builds(db: Cursor, tag_id: int, inherit: bool, latest: bool,
-                  package: str | None = None) -> list[dict[str, Any]]:
+                  package: str | None = None, extra: bool = False) -> list[dict[str, Any]]:
     """Builds in the tag (and ancestors), newest tagging first; `latest` keeps one per name."""
     chain = tag_chain(db, tag_id) if inherit else [tag_id]
     out: list[dict[str, Any]] = []
@@ -199,20 +201,35 @@ def tagged_builds(db: Cursor, tag_id: int, inherit: bool, latest: bool,
             seen_ids.add(row["id"])
             seen_names.add(row["name"])
             info = build_info(db, row)
-            info.update(tag_id=tag["id"], tag_name=tag["name"])
-            out.append(info)
+            info.update(tag_id=tag["id"], tag_name=tag["name"], create_event=row["tag_event"])
+            keys = (*_TAGGED_BUILD_KEYS, "extra") if extra else _TAGGED_BUILD_KEYS
+            out.append({key: info[key] for key in keys})
     return out
+
+
+# readTaggedBuilds' fields on the hub (listTagged, listTaggedRPMS); `extra` only when asked.
+_TAGGED_BUILD_KEYS = (
+    "tag_id", "tag_name", "id", "build_id", "version", "release", "epoch", "state",
+    "completion_time", "promotion_time", "start_time", "task_id", "draft", "owner_id",
+    "owner_name", "promoter_id", "promoter_name", "creation_event_id", "creation_time",
+    "volume_id", "volume_name", "package_id", "package_name", "name", "nvr", "create_event",
+)
+# readTaggedRPMS' fields on the hub; `sigkey` with rpmsigs, `extra` when asked (the default).
+_TAGGED_RPM_KEYS = (
+    "name", "version", "release", "arch", "id", "epoch", "draft", "payloadhash", "size",
+    "buildtime", "buildroot_id", "build_id", "metadata_only",
+)
 
 
 def list_tagged_rpms_rows(db: Cursor, tag_id: int, latest: bool,
                           package: str | None = None) -> list[dict[str, Any]]:
-    """The rpms of the tag's builds (with inheritance), each with its build's tag."""
+    """The rpms of the tag's builds (with inheritance), as the hub's readTaggedRPMS lists them
+    (the entries repoInit writes to rpmlist.jsonl)."""
     rpms: list[dict[str, Any]] = []
     for build in tagged_builds(db, tag_id, inherit=True, latest=latest, package=package):
         for r in db.rows("SELECT * FROM rpms WHERE build_id = ? ORDER BY id", (build["id"],)):
             info = rpm_info(r)
-            info.update(tag_id=build["tag_id"], tag_name=build["tag_name"])
-            rpms.append(info)
+            rpms.append({key: info[key] for key in (*_TAGGED_RPM_KEYS, "extra")})
     return rpms
 
 
@@ -227,27 +244,79 @@ def get_build(call: Call, buildInfo: Any, strict: bool = False) -> Any:
     return build_info(call.db, row) if row is not None else None
 
 
+def _epoch(value: Any) -> float:
+    """A time filter as the hub takes it: seconds since the epoch, or an ISO date string."""
+    if isinstance(value, str):
+        parsed = datetime.datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.UTC)
+        return parsed.timestamp()
+    return float(value)
+
+
+# A build's creation time (its event's), for the createdBefore/After filters.
+_CREATED = "(SELECT time FROM events e WHERE e.id = b.create_event)"
+
+
 @API.export("listBuilds")
 def list_builds(call: Call, packageID: Any = None, userID: Any = None, taskID: Any = None,
-                prefix: str | None = None, state: Any = None, queryOpts: Any = None,
-                **kw: Any) -> Any:
-    rows = call.db.rows("SELECT b.*, p.name FROM builds b JOIN packages p ON p.id = b.pkg_id "
-                        "ORDER BY b.id")
+                prefix: str | None = None, state: Any = None, volumeID: Any = None,
+                source: str | None = None, createdBefore: Any = None, createdAfter: Any = None,
+                completeBefore: Any = None, completeAfter: Any = None, type: Any = None,
+                typeInfo: Any = None, queryOpts: Any = None, pattern: str | None = None,
+                cgID: Any = None, draft: bool | None = None, promotedBefore: Any = None,
+                promotedAfter: Any = None, promoter: Any = None) -> Any:
+    """The hub's filters. devhub builds are rpm builds on the DEFAULT volume, never drafts,
+    never promoted and from no content generator, so those filters select all or nothing."""
+    if type not in (None, "rpm") and type not in ("maven", "win", "image"):
+        raise koji.GenericError(f"unsupported build type: {type}")
+    if (type in ("maven", "win", "image") or draft or cgID or volumeID not in (None, 0)
+            or promoter is not None or promotedBefore or promotedAfter):
+        return 0 if queryOpts and queryOpts.get("countOnly") else []
+    clauses: list[str] = []
+    values: list[Any] = []
     if taskID is not None:
-        rows = [r for r in rows if r["task_id"] == taskID]
+        clauses.append("b.task_id IS NOT NULL" if taskID == -1 else "b.task_id = ?")
+        values += [] if taskID == -1 else [int(taskID)]
+    for bound, column, op in ((createdBefore, _CREATED, "<"), (createdAfter, _CREATED, ">"),
+                              (completeBefore, "b.completion_time", "<"),
+                              (completeAfter, "b.completion_time", ">")):
+        if bound:
+            clauses.append(f"{column} {op} ?")
+            values.append(_epoch(bound))
+    if state is not None:
+        clauses.append("b.state = ?")
+        values.append(int(state))
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    rows = call.db.rows("SELECT b.*, p.name FROM builds b JOIN packages p ON p.id = b.pkg_id "
+                        f"{where}ORDER BY b.id", tuple(values))
     if packageID is not None:
         pkg = find_package(call.db, packageID)
         rows = [r for r in rows if pkg is not None and r["pkg_id"] == pkg["id"]]
-    if state is not None:
-        rows = [r for r in rows if r["state"] == state]
     if prefix:
-        rows = [r for r in rows if r["name"].startswith(prefix)]
+        rows = [r for r in rows if r["name"].lower().startswith(prefix.lower())]
+    if pattern:
+        rows = [r for r in rows if fnmatch.fnmatch(
+            f"{r['name']}-{r['version']}-{r['release']}".lower(), pattern.lower())]
+    if source is not None:
+        rows = [r for r in rows
+                if r["source"] is not None and fnmatch.fnmatch(r["source"].lower(),
+                                                               source.lower())]
     if userID is not None:
         user = get_user(call.db, userID)
         rows = [r for r in rows if user is not None and r["owner"] == user["id"]]
     if queryOpts and queryOpts.get("countOnly"):
         return len(rows)
-    return [build_info(call.db, r) for r in rows]
+    return [_listed_build(call.db, r) for r in rows]
+
+
+def _listed_build(db: Cursor, row: Row) -> dict[str, Any]:
+    """A build as listBuilds returns it: getBuild's keys without `id` (only `build_id`) and
+    without the content generator's, as the hub's listBuilds fields are."""
+    info = build_info(db, row)
+    for key in ("id", "cg_id", "cg_name"):
+        del info[key]
+    return info
 
 
 @API.export("getRPM")
@@ -294,7 +363,7 @@ def list_tagged(call: Call, tag: Any, event: Any = None, inherit: bool = False,
                 draft: Any = None) -> list[dict[str, Any]]:
     row = find_tag(call.db, tag, strict=True)
     assert row is not None
-    builds = tagged_builds(call.db, row["id"], inherit, bool(latest), package)
+    builds = tagged_builds(call.db, row["id"], inherit, bool(latest), package, bool(extra))
     if prefix:
         builds = [b for b in builds if b["name"].startswith(prefix)]
     return builds
@@ -312,8 +381,8 @@ def list_tagged_rpms(call: Call, tag: Any, event: Any = None, inherit: bool = Fa
                               (build["id"],)):
             if arch is not None and r["arch"] not in (arch if isinstance(arch, list) else [arch]):
                 continue
-            info = rpm_info(r)
-            info.update(tag_id=build["tag_id"], tag_name=build["tag_name"])
+            full = rpm_info(r)
+            info = {key: full[key] for key in (*_TAGGED_RPM_KEYS, *(("extra",) if extra else ()))}
             if not rpmsigs:
                 rpms.append(info)
                 continue
@@ -327,7 +396,7 @@ def list_tagged_rpms(call: Call, tag: Any, event: Any = None, inherit: bool = Fa
 @API.export("tagBuildBypass")
 def tag_build_bypass(call: Call, tag: Any, build: Any, force: bool = False,
                      notify: bool = False) -> None:
-    require_perm(call, "admin")
+    require_perm(call, "tag")  # the hub's permission; its tag policy allows everything here
     tag_row = find_tag(call.db, tag, strict=True)
     build_row = find_build(call.db, build, strict=True)
     assert tag_row is not None and build_row is not None
@@ -337,7 +406,7 @@ def tag_build_bypass(call: Call, tag: Any, build: Any, force: bool = False,
 @API.export("untagBuildBypass")
 def untag_build_bypass(call: Call, tag: Any, build: Any, strict: bool = True,
                        force: bool = False, notify: bool = False) -> None:
-    require_perm(call, "admin")
+    require_perm(call, "tag")  # the hub's permission; its tag policy allows everything here
     tag_row = find_tag(call.db, tag, strict=True)
     build_row = find_build(call.db, build, strict=True)
     assert tag_row is not None and build_row is not None

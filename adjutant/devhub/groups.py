@@ -35,13 +35,15 @@ def tag_groups(db: Cursor, tag_id: int) -> list[dict[str, Any]]:
             packages = db.rows(
                 "SELECT * FROM group_packages WHERE tag_id = ? AND group_name = ? "
                 "ORDER BY package", (current, g["name"]))
+            group_id = len(groups) + 1
             groups[g["name"]] = {
-                "group_id": len(groups) + 1, "name": g["name"], "display_name": g["name"],
+                "group_id": group_id, "name": g["name"], "display_name": g["name"],
                 "description": None, "langonly": None, "biarchonly": False,
                 "exported": True, "uservisible": True, "is_default": None,
                 "tag_id": current, "blocked": False, "grouplist": [],
                 "packagelist": [
-                    {"package": p["package"], "type": p["type"], "basearchonly": None,
+                    {"group_id": group_id, "package": p["package"], "type": p["type"],
+                     "basearchonly": None,
                      "requires": None, "tag_id": current, "blocked": False}
                     for p in packages
                 ],

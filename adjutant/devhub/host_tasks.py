@@ -181,12 +181,6 @@ def _unwait(db: Cursor, parent: int) -> None:
     db.run("UPDATE tasks SET awaited = 0 WHERE parent = ?", (parent,))
 
 
-@API.export("host.taskUnwait")
-def task_unwait(call: Call, parent: int) -> None:
-    require_host(call)
-    _unwait(call.db, parent)
-
-
 @API.export("host.taskWaitResults")
 def task_wait_results(
     call: Call, parent: int, tasks: list[int] | None, canfail: list[int] | None = None

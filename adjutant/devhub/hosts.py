@@ -142,9 +142,14 @@ def list_hosts(
 
 @API.export("getLastHostUpdate")
 def get_last_host_update(call: Call, hostID: Any, ts: bool = False) -> Any:
-    row = find_host(call.db, hostID, strict=True)
-    assert row is not None
-    return row["update_time"] if ts else clock.iso(row["update_time"])
+    """When the host last called the hub: its sessions' newest update time, as on the hub
+    (None for a host that never called, or no such host)."""
+    when = call.db.value(
+        "SELECT MAX(s.update_time) FROM sessions s JOIN hosts h ON h.user_id = s.user_id "
+        "WHERE h.id = ?", (int(hostID),))
+    if when is None:
+        return None
+    return when if ts else clock.iso(when)
 
 
 @API.export("editHost")
@@ -303,11 +308,16 @@ def host_set_host_data(call: Call, hostdata: Any) -> None:
     _store_host_data(call.db, require_host(call)["id"], hostdata)
 
 
-@API.export("getHostData")
-def get_host_data(call: Call, hostInfo: Any) -> Any:
-    row = find_host(call.db, hostInfo, strict=True)
-    assert row is not None
-    return json.loads(row["data"]) if row["data"] else None
+@API.export("scheduler.getHostData")
+def get_host_data(call: Call, hostID: int | None = None) -> list[dict[str, Any]]:
+    """The data hosts last sent with host.updateHost/setHostData, as [{host_id, data}] ordered
+    by host (the hub keeps it in the scheduler's namespace; `koji hostinfo` reads it)."""
+    if hostID is None:
+        rows = call.db.rows("SELECT id, data FROM hosts WHERE data IS NOT NULL ORDER BY id")
+    else:
+        rows = call.db.rows("SELECT id, data FROM hosts WHERE id = ? AND data IS NOT NULL",
+                            (int(hostID),))
+    return [{"host_id": row["id"], "data": json.loads(row["data"])} for row in rows]
 
 
 def channel_ids(db: Cursor, host_id: int) -> list[int]:

@@ -18,7 +18,7 @@ from adjutant.devhub.db import Cursor
 from adjutant.devhub.hosts import require_host
 from adjutant.devhub.package_lists import find_package
 from adjutant.devhub.rpc import API, Call, HubConfig
-from adjutant.devhub.sessions import get_user, has_perm, require_login
+from adjutant.devhub.sessions import get_user, has_perm
 from adjutant.devhub.tags import find_tag
 from adjutant.devhub.targets import find_target
 from adjutant.devhub.tasks import decode_request, make_task
@@ -84,12 +84,15 @@ def host_tag_notification(call: Call, is_successful: bool, tag_id: Any, from_id:
 def create_notification(call: Call, user_id: Any, package_id: Any, tag_id: Any,
                         success_only: bool) -> int:
     """Subscribe a user (by name or id) to builds of a package and/or tag (None: any)."""
-    session = require_login(call)
+    session = call.session
+    if session is None:
+        raise koji.GenericError("Not logged-in")
     user = get_user(call.db, user_id)
     if user is None:
-        raise koji.GenericError(f"No such user: {user_id}")
+        raise koji.GenericError(f"No such user ID: {user_id}")
     if user["id"] != session.user_id and not has_perm(call, "admin"):
-        raise koji.GenericError("user may only create notifications for themself")
+        raise koji.GenericError(
+            f"user {session.user_name} cannot create notifications for user {user['name']}")
     pkg = find_package(call.db, package_id, strict=True) if package_id is not None else None
     tag = find_tag(call.db, tag_id, strict=True) if tag_id is not None else None
     return call.db.run(

@@ -25,9 +25,8 @@ def write_repo_layout(db: Cursor, topdir: Path, tag: dict[str, Any], repo_id: in
                       event_id: int, task_id: int | None, opts: dict[str, Any],
                       custom: dict[str, Any]) -> Path:
     """Write the layout and return the repo directory."""
-    arches = sorted({koji.canonArch(a) for a in (tag["arches"] or "").split()})
-    if not arches:
-        raise koji.GenericError(f"No arches for tag {tag['name']}")
+    # An arch-less tag gets a repo with no arch dirs, as on the hub (no createrepo subtasks).
+    arches = sorted({koji.canonArch(a) for a in (tag["arches"] or "").split()} - {"src", "noarch"})
     if opts["separate_src"]:
         arches.append("src")
     repodir = topdir / "repos" / str(tag["name"]) / str(repo_id)
@@ -44,11 +43,17 @@ def write_repo_layout(db: Cursor, topdir: Path, tag: dict[str, Any], repo_id: in
     (repodir / "repo.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     latest = not tag["extra"].get("repo_include_all", False)
     lines: dict[str, list[tuple[str, str]]] = {arch: [] for arch in arches}
-    for rpm in list_tagged_rpms_rows(db, tag["id"], latest):
+    rpms = list_tagged_rpms_rows(db, tag["id"], latest)
+    # An rpm lives under its build's directory, named after the build's package: a subpackage
+    # (foo-devel) is packages/foo/V/R/ARCH/foo-devel-V-R.ARCH.rpm, as the hub's pkglist says.
+    build_names = {row["id"]: row["name"] for row in db.rows(
+        "SELECT b.id, p.name FROM builds b JOIN packages p ON p.id = b.pkg_id")}
+    for rpm in rpms:
         if not opts["debuginfo"] and koji.is_debuginfo(rpm["name"]):
             continue
-        rel = "toplink/packages/{n}/{v}/{r}/{a}/{n}-{v}-{r}.{a}.rpm".format(
-            n=rpm["name"], v=rpm["version"], r=rpm["release"], a=rpm["arch"])
+        rel = "toplink/packages/{b}/{v}/{r}/{a}/{n}-{v}-{r}.{a}.rpm".format(
+            b=build_names[rpm["build_id"]], n=rpm["name"], v=rpm["version"], r=rpm["release"],
+            a=rpm["arch"])
         entry = (rel, json.dumps(rpm))
         if rpm["arch"] == "src":
             targets = [a for a in arches if a != "src"] if opts["src"] else []

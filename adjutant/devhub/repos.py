@@ -21,7 +21,7 @@ from adjutant.devhub.hosts import require_host
 from adjutant.devhub.repo_layout import write_repo_layout
 from adjutant.devhub.rpc import API, Call
 from adjutant.devhub.sessions import get_user, has_perm, require_login, require_perm
-from adjutant.devhub.tags import build_config, find_tag, last_change_event
+from adjutant.devhub.tags import find_tag, last_change_event, tag_info
 from adjutant.devhub.tasks import ST, make_task, task_info, task_row
 
 RS = koji.REPO_STATES
@@ -52,11 +52,15 @@ def repo_info(db: Cursor, row: Row) -> dict[str, Any]:
     tag = find_tag(db, row["tag_id"], strict=True)
     assert tag is not None
     task_state = db.value("SELECT state FROM tasks WHERE id = ?", (row["task_id"],))
+    # As the hub's RepoQuery: create_ts is the create event's time, creation_time/_ts the row's.
+    event_ts = db.value("SELECT time FROM events WHERE id = ?", (row["create_event"],))
     return {
         "id": row["id"], "state": row["state"], "tag_id": row["tag_id"],
         "tag_name": tag["name"], "create_event": row["create_event"],
         "begin_event": row["create_event"], "end_event": None,
-        "creation_time": clock.iso(row["create_time"]), "create_ts": row["create_time"],
+        "begin_ts": event_ts, "end_ts": None,
+        "creation_time": clock.iso(row["create_time"]), "creation_ts": row["create_time"],
+        "create_ts": event_ts,
         "state_time": clock.iso(row["create_time"]), "state_ts": row["create_time"],
         "task_id": row["task_id"], "task_state": task_state, "dist": bool(row["dist"]),
         "opts": json.loads(row["opts"]), "custom_opts": json.loads(row["custom_opts"]),
@@ -77,7 +81,11 @@ def current_repo(db: Cursor, tag_id: int, min_event: int | None = None,
 
 
 def _tag_dict(db: Cursor, tag: Any) -> dict[str, Any]:
-    return build_config(db, tag)
+    # The hub reads repo arches and options from the tag itself (getTag), not its build config:
+    # an arch-less tag gets an arch-less repo even when its parents have arches.
+    row = find_tag(db, tag, strict=True)
+    assert row is not None
+    return tag_info(row)
 
 
 @API.export("getRepo")
@@ -328,15 +336,18 @@ def check_queue_call(call: Call) -> None:
 def new_repo(call: Call, tag: Any, event: Any = None, src: bool = False,
              debuginfo: bool = False, separate_src: bool = False) -> int:
     """Create a newRepo task directly (`koji regen-repo --make-task`)."""
-    session = require_perm(call, "repo")
+    # The hub takes the repo or the regen-repo permission (admin holds both); devhub acts as a
+    # hub with AllowNewRepo on.
+    session = require_login(call)
+    if not has_perm(call, "repo"):
+        require_perm(call, "regen-repo")
     info = find_tag(call.db, tag, strict=True)
     assert info is not None
-    opts = {k: True for k, v in (("src", src), ("debuginfo", debuginfo),
-                                  ("separate_src", separate_src)) if v}
-    kwargs: dict[str, Any] = {"opts": opts} if opts else {}
-    if event is not None:
-        kwargs["event"] = event
-    args = koji.encode_args(info["name"], **kwargs)
+    # The request is the hub's: the tag as given and the legacy keyword options.
+    kwargs: dict[str, Any] = {} if event is None else {"event": event}
+    kwargs.update({k: True for k, v in (("src", src), ("separate_src", separate_src),
+                                        ("debuginfo", debuginfo)) if v})
+    args = koji.encode_args(tag, **kwargs)
     return make_task(call.db, "newRepo", list(args), owner=session.user_id, priority=15,
                      channel="createrepo")
 
@@ -348,7 +359,7 @@ def repo_expire(call: Call, repo_id: int) -> None:
 
 
 @API.export("tagLastChangeEvent")
-def tag_last_change_event(call: Call, tag: Any, event: Any = None, inherit: bool = True) -> int:
+def tag_last_change_event(call: Call, tag: Any, before: Any = None, inherit: bool = True) -> int:
     row = find_tag(call.db, tag, strict=True)
     assert row is not None
     return last_change_event(call.db, row["id"])

@@ -16,6 +16,7 @@ from typing import Any
 
 import koji
 
+from adjutant.devhub import clock
 from adjutant.devhub.db import Cursor, Row
 from adjutant.devhub.rpc import API, Call
 
@@ -299,43 +300,83 @@ def shared_session(call: Call) -> None:
     call.db.run("UPDATE sessions SET exclusive = NULL WHERE id = ?", (session.id,))
 
 
-@API.export("getSessionInfo")
-def get_session_info(call: Call, details: bool = False) -> dict[str, Any] | None:
-    if call.session is None:
-        return None
-    session: Session = call.session
+def _session_data(row: Row, details: bool) -> dict[str, Any]:
+    """A sessions row as the hub's getSessionInfo shows it (times as text and as epoch)."""
     info: dict[str, Any] = {
-        "session-id": session.id,
-        "user_id": session.user_id,
-        "authtype": session.authtype,
-        "expired": False,
-        "exclusive": session.exclusive or None,
-        "master": session.master,
-        "callnum": session.callnum,
-        "start_ts": session.start_time,
-        "start_time": session.start_time,
+        "user_id": row["user_id"],
+        "authtype": row["authtype"],
+        "callnum": row["callnum"],
+        "exclusive": True if row["exclusive"] else None,
+        "expired": bool(row["expired"]),
+        "master": row["master"],
+        "start_time": clock.iso(row["start_time"]),
+        "start_ts": row["start_time"],
+        "update_time": clock.iso(row["update_time"]),
+        "update_ts": row["update_time"],
+        # devhub never renews a session (the hub's SessionRenewalTimeout).
+        "renew_time": None,
+        "renew_ts": None,
     }
+    if details:
+        info.update(hostip=None, id=row["id"])  # devhub does not record client addresses
     return info
 
 
-def user_info(db: Cursor, row: Row) -> dict[str, Any]:
-    """A user as getUser returns it."""
-    return {
+@API.export("getSessionInfo")
+def get_session_info(
+    call: Call, details: bool = False, user_id: Any = None
+) -> dict[str, Any] | list[dict[str, Any]] | None:
+    """The caller's session, or (user_id) every open session of a user: admins may ask about
+    anyone, others only about themselves, as on the hub."""
+    if call.session is None:
+        return None
+    session: Session = call.session
+    if user_id:
+        user = get_user(call.db, user_id)
+        if user is None:
+            raise koji.GenericError(f"No such user: {user_id!r}")
+        if user["id"] != session.user_id and not has_perm(call, "admin"):
+            raise koji.ActionNotAllowed("only admins or owners may see all active sessions")
+        rows = call.db.rows(
+            "SELECT * FROM sessions WHERE user_id = ? AND expired = 0 AND closed = 0 ORDER BY id",
+            (user["id"],),
+        )
+        return [_session_data(row, details) for row in rows]
+    row = call.db.one("SELECT * FROM sessions WHERE id = ?", (session.id,))
+    assert row is not None
+    return _session_data(row, details)
+
+
+def user_info(
+    db: Cursor, row: Row, krb_princs: bool = True, groups: bool = False
+) -> dict[str, Any]:
+    """A user as getUser returns it: krb_principals only when asked (the default), groups
+    only when asked. devhub has no Kerberos principals or user groups, so both are empty."""
+    info: dict[str, Any] = {
         "id": row["id"],
         "name": row["name"],
         "status": row["status"],
         "usertype": row["usertype"],
-        "krb_principals": [],
     }
+    if krb_princs:
+        info["krb_principals"] = []
+    if groups:
+        info["groups"] = []
+    return info
 
 
 @API.export("getLoggedInUser")
 def get_logged_in_user(call: Call) -> dict[str, Any] | None:
+    """getUser's answer plus the session's authtype and the first principal (or None), as the
+    hub adds them for the koji CLI's moshimoshi."""
     if call.session is None:
         return None
     row = get_user(call.db, call.session.user_id)
     assert row is not None
-    return user_info(call.db, row)
+    info = user_info(call.db, row)
+    info["authtype"] = call.session.authtype
+    info["krb_principal"] = info["krb_principals"][0] if info["krb_principals"] else None
+    return info
 
 
 @API.export("getUser")
@@ -347,14 +388,15 @@ def get_user_call(
     groups: bool = False,
 ) -> dict[str, Any] | None:
     if userInfo is None:
-        session = require_login(call)
-        userInfo = session.user_id
+        if call.session is None:
+            raise koji.GenericError("No user provided")
+        userInfo = call.session.user_id
     row = get_user(call.db, userInfo)
     if row is None:
         if strict:
             raise koji.GenericError(f"No such user: {userInfo!r}")
         return None
-    return user_info(call.db, row)
+    return user_info(call.db, row, krb_princs, groups)
 
 
 @API.export("getPerms")
@@ -366,7 +408,9 @@ def get_perms(call: Call) -> list[str]:
 
 @API.export("getUserPerms")
 def get_user_perms(call: Call, userID: Any = None, with_groups: bool = True) -> list[str]:
-    row = get_user(call.db, userID if userID is not None else require_login(call).user_id)
+    if userID is None and call.session is None:
+        raise koji.GenericError("No user provided")
+    row = get_user(call.db, userID if userID is not None else call.session.user_id)
     if row is None:
         raise koji.GenericError(f"No such user: {userID!r}")
     return user_perms(call.db, row["id"])
@@ -386,9 +430,20 @@ def create_user_call(
 
 
 @API.export("grantPermission")
-def grant_permission(call: Call, userinfo: Any, permission: str, create: bool = False) -> None:
+def grant_permission(
+    call: Call, userinfo: Any, permission: str, create: bool = False, description: Any = None
+) -> None:
+    """Admin only. devhub has no permissions table: every name exists, so `create` changes
+    nothing; the hub's refusals (description without create, a permission held) are kept."""
     require_perm(call, "admin")
+    if description is not None and not create:
+        raise koji.GenericError("Description should be specified only with create.")
     row = get_user(call.db, userinfo)
     if row is None:
         raise koji.GenericError(f"No such user: {userinfo!r}")
+    held = call.db.one(
+        "SELECT 1 FROM user_perms WHERE user_id = ? AND perm = ?", (row["id"], permission)
+    )
+    if held is not None:
+        raise koji.GenericError(f"user {userinfo} already has permission: {permission}")
     grant_perm(call.db, row["id"], permission)

@@ -2,7 +2,9 @@
 modules).
 
 getBuildConfig applies inheritance as the real hub does: arches from the first ancestor that
-has them, every missing `extra` key from the nearest ancestor, links marked noconfig skipped,
+has them, but only for a tag whose arches are NULL (the hub stores a tag created without
+arches as an empty list, which inherits nothing), every missing `extra` key from the nearest
+ancestor, links marked noconfig skipped,
 and `config_inheritance` naming where each value came from. devhub keeps current state only,
 so `event` arguments are accepted and ignored (documented in docs/devhub.md).
 """
@@ -49,7 +51,8 @@ def create_tag(
         raise koji.GenericError(f"Invalid tag name: {name!r}")
     if find_tag(db, name) is not None:
         raise koji.GenericError(f"A tag with the name {name!r} already exists")
-    arch_text = koji.parse_arches(arches, strict=True, allow_none=True) if arches else None
+    # The hub stores "" for a tag created without arches: it stays arch-less (no inheritance).
+    arch_text = koji.parse_arches(arches, strict=True, allow_none=True)
     event = db.new_event()
     tag_id = db.run(
         "INSERT INTO tags (name, arches, extra, create_event, change_event) "
@@ -144,7 +147,7 @@ def build_config(db: Cursor, tag: Any) -> dict[str, Any]:
             continue
         parent = find_tag(db, link["parent_id"], strict=True)
         assert parent is not None
-        if not info["arches"] and parent["arches"]:
+        if info["arches"] is None and parent["arches"] is not None:
             info["arches"] = parent["arches"]
             origin["arches"] = {"id": parent["id"], "name": parent["name"]}
         for key, value in json.loads(parent["extra"]).items():
@@ -177,7 +180,11 @@ def _build_id(db: Cursor, build: Any) -> int:
 
 
 @API.export("getTagID")
-def get_tag_id(call: Call, info: Any, strict: bool = False) -> Any:
+def get_tag_id(call: Call, info: Any, strict: bool = False, create: bool = False) -> Any:
+    # The hub's create=True inserts a bare name row with no tag config; devhub has no such
+    # half-made tags (createTag makes whole ones), so it refuses instead.
+    if create:
+        raise koji.GenericError("devhub: getTagID(create=True) is not supported; use createTag")
     row = find_tag(call.db, info, strict)
     return row["id"] if row is not None else None
 

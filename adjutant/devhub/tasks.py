@@ -17,7 +17,7 @@ from adjutant.devhub import clock
 from adjutant.devhub.db import Cursor, Row
 from adjutant.devhub.hosts import find_channel, find_host
 from adjutant.devhub.rpc import API, Call
-from adjutant.devhub.sessions import has_perm, require_login
+from adjutant.devhub.sessions import has_perm, require_login, require_perm
 
 ST = koji.TASK_STATES
 FINISHED = (ST["CLOSED"], ST["CANCELED"], ST["FAILED"])
@@ -184,10 +184,19 @@ def cancel_task(db: Cursor, task_id: int, recurse: bool = True) -> bool:
     return True
 
 
-def _require_owner_or_perm(call: Call, row: Row) -> None:
-    session = require_login(call)
-    if row["owner"] != session.user_id and not has_perm(call, "admin"):
-        raise koji.ActionNotAllowed(f"Cannot cancel task {row['id']}, session is not owner")
+def _require_canceller(call: Call, row: Row) -> None:
+    """The hub's rule for cancelTask/cancelTaskChildren: the task's owner, the host that has
+    it open, or an admin; anyone else (anonymous callers too) gets ActionNotAllowed."""
+    session = call.session
+    if session is not None:
+        if row["owner"] == session.user_id:
+            return
+        host = call.db.one("SELECT id FROM hosts WHERE user_id = ?", (session.user_id,))
+        if host is not None and row["state"] == ST["OPEN"] and row["host_id"] == host["id"]:
+            return
+        if has_perm(call, "admin"):
+            return
+    raise koji.ActionNotAllowed("Cannot cancel task, not owner")
 
 
 # --- user-side calls ---------------------------------------------------------------------
@@ -325,33 +334,40 @@ def make_task_call(call: Call, method: str, arglist: list[Any], **opts: Any) -> 
 
 
 @API.export("cancelTask")
-def cancel_task_call(call: Call, task_id: int, recurse: bool = True) -> bool:
+def cancel_task_call(call: Call, task_id: int, recurse: bool = True) -> None:
+    """Cancel a task; like the hub, answers None whether or not the task was still running."""
     row = task_row(call.db, task_id)
     assert row is not None
-    _require_owner_or_perm(call, row)
-    return cancel_task(call.db, task_id, recurse)
+    _require_canceller(call, row)
+    cancel_task(call.db, task_id, recurse)
 
 
 @API.export("cancelTaskChildren")
 def cancel_task_children(call: Call, task_id: int) -> None:
+    require_login(call)
     row = task_row(call.db, task_id)
     assert row is not None
-    host = call.db.one(
-        "SELECT id FROM hosts WHERE user_id = ?", (require_login(call).user_id,)
-    )
-    if host is None or host["id"] != row["host_id"]:
-        _require_owner_or_perm(call, row)
+    _require_canceller(call, row)
     for child in call.db.rows("SELECT id FROM tasks WHERE parent = ?", (task_id,)):
         cancel_task(call.db, child["id"], recurse=True)
 
 
 @API.export("cancelTaskFull")
 def cancel_task_full(call: Call, task_id: int, strict: bool = True) -> None:
+    """Admin only on the hub; strict refuses a task that is not top-level."""
+    require_perm(call, "admin")
     row = task_row(call.db, task_id)
     assert row is not None
-    _require_owner_or_perm(call, row)
+    if row["parent"] is not None and strict:
+        raise koji.GenericError(f"Task {task_id} is not top-level (parent={row['parent']})")
     while row["parent"] is not None:
         parent = task_row(call.db, row["parent"])
         assert parent is not None
         row = parent
-    cancel_task(call.db, row["id"], recurse=True)
+    # The hub walks the whole tree itself: children of a closed task are canceled too.
+    pending = [row["id"]]
+    while pending:
+        current = pending.pop(0)
+        cancel_task(call.db, current, recurse=False)
+        children = call.db.rows("SELECT id FROM tasks WHERE parent = ?", (current,))
+        pending.extend(child["id"] for child in children)

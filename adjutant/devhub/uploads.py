@@ -146,36 +146,61 @@ def check_upload(call: Call, path: str, name: str, verify: str | None = None,
 @API.export("uploadFile")
 def upload_file(call: Call, path: str, name: str, size: Any, md5sum: Any, offset: Any,
                 data: str, volume: Any = None, checksum: Any = None) -> bool:
-    """Legacy base64 upload; a chunk whose size or digest is wrong answers False."""
+    """Legacy base64 upload, in the hub's order: a chunk whose size or digest is wrong answers
+    False before the directory is even looked at; offset -1 ends the file (truncated to
+    `size`) and answers whether the whole file's digest matches."""
     require_login(call)
-    size, offset = int(size), int(offset)
-    kind, expected = (checksum or md5sum) if isinstance(checksum or md5sum, list | tuple) \
-        else ("md5", checksum or md5sum)
-    if kind not in _VERIFY:
-        raise koji.GenericError(f"Unsupported checksum type: {kind}")
-    target = upload_path(call, path, name, create=True)
-    st = _check_destination(target)
-    if offset == -1:
-        if st is None:
-            raise koji.GenericError(f"no such upload: {target}")
-        with target.open("r+b") as stream:
-            stream.truncate(size)
-        digest = _VERIFY[kind]()
-        with target.open("rb") as stream:
-            for chunk in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(chunk)
-        return bool(digest.hexdigest() == expected)
     chunk = base64.b64decode(data)
-    digest = _VERIFY[kind]()
-    digest.update(chunk)
-    if len(chunk) != size or digest.hexdigest() != expected:
-        return False
-    if offset == 0 and st is not None and not name.endswith(".log"):
-        raise koji.GenericError(f"file already exists: {target}")
-    mode = "r+b" if st is not None and offset else "wb"
-    with target.open(mode) as stream:
-        stream.seek(offset)
-        stream.write(chunk)
+    # Sizes and offsets may arrive as strings (xmlrpc's int limit), as on the hub.
+    offset = koji.decode_int(offset)
+    size = koji.decode_int(size) if size is not None else None
+    wanted = md5sum if checksum is None else checksum
+    kind: str | None
+    if isinstance(wanted, str):
+        kind, expected = "md5", wanted
+    elif wanted is None:
+        kind, expected = None, None
+    else:
+        kind, expected = wanted
+    if kind is not None and kind not in _VERIFY:
+        raise koji.GenericError(f"Unsupported verify type: {kind}")
+    if offset != -1:
+        if size is not None and size != len(chunk):
+            return False
+        if kind is not None and _VERIFY[kind](chunk).hexdigest() != expected:
+            return False
+    target = upload_path(call, path, name, create=True)
+    try:
+        st: os.stat_result | None = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None:
+        if not stat.S_ISREG(st.st_mode):
+            raise koji.GenericError(f"destination not a file: {target}")
+        # .log files may start over: kojid re-uploads logs while a task runs.
+        if offset == 0 and not name.endswith(".log"):
+            raise koji.GenericError(f"file already exists: {target}")
+    fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        if offset == 0 or (offset == -1 and size == len(chunk)):
+            os.ftruncate(fd, 0)
+        if offset == -1:
+            os.lseek(fd, 0, os.SEEK_END)
+        else:
+            os.lseek(fd, offset, os.SEEK_SET)
+        os.write(fd, chunk)
+        if offset == -1:
+            if size is not None:
+                os.ftruncate(fd, size)
+            if kind is not None:
+                digest = _VERIFY[kind]()
+                os.lseek(fd, 0, os.SEEK_SET)
+                for block in iter(lambda: os.read(fd, 1 << 20), b""):
+                    digest.update(block)
+                if digest.hexdigest() != expected:
+                    return False
+    finally:
+        os.close(fd)
     return True
 
 

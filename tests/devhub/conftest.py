@@ -22,8 +22,8 @@ def seed(proc: DevHubProcess) -> None:
     with proc.admin.admin_call() as call:
         hosts.add_host(call.db, HOST, ["x86_64"])
         tags.create_tag(call.db, "dh-base", "x86_64", {"rpm.macro.dist": ".dh1"})
-        tags.create_tag(call.db, BUILD_TAG, None, {}, ["dh-base"])
-        tags.create_tag(call.db, DEST_TAG, None, {}, ["dh-base"])
+        tags.create_tag(call.db, BUILD_TAG, "x86_64", {}, ["dh-base"])
+        tags.create_tag(call.db, DEST_TAG, "x86_64", {}, ["dh-base"])
         targets.create_target(call.db, TARGET, BUILD_TAG, DEST_TAG)
         groups.add_group(call.db, BUILD_TAG, "build", ["bash", "rpm-build"])
         groups.add_group(call.db, BUILD_TAG, "srpm-build", ["bash", "rpm-build"])

@@ -29,7 +29,7 @@ def test_seed_a_site_and_import_rpms_into_a_tag(tmp_path: Path) -> None:
     assert Path(cert).is_file()
     ok(devhub(home, "add-tag", "base", "--arches", "x86_64", "-x", "rpm.macro.dist=.b1",
               "-x", 'adjutant_image_policy={"rules": []}'))
-    ok(devhub(home, "add-tag", "base-build", "--parent", "base"))
+    ok(devhub(home, "add-tag", "base-build", "--arches", "x86_64", "--parent", "base"))
     ok(devhub(home, "add-target", "base-target", "base-build", "base"))
     ok(devhub(home, "add-group", "base-build", "build", "bash", "gcc"))
     spec = simple_spec("seeded")

@@ -129,7 +129,7 @@ def _policy_tag(site: DevhubSite, name: str, policy: object) -> int:
     hub = site.hub_admin
     assert hub is not None
     with hub.admin_call() as call:
-        tags.create_tag(call.db, name, None, {"adjutant_image_policy": policy},
+        tags.create_tag(call.db, name, "x86_64", {"adjutant_image_policy": policy},
                         [devhub_site.BUILD_TAG])
     return devhub_site.make_repo(hub, name)
 
@@ -284,7 +284,7 @@ def test_koji_build_from_an_srpm_completes_imports_and_tags(
     assert build["nvr"] == nvr and build["state"] == koji.BUILD_STATES["COMPLETE"]
     assert [b["nvr"] for b in site.admin.listTagged(devhub_site.DEST_TAG,
                                                    package="adjutant-full")] == [nvr]
-    rpms = {r["arch"]: r for r in site.admin.listRPMs(buildID=build["id"])}
+    rpms = {r["arch"]: r for r in site.admin.listRPMs(buildID=build["build_id"])}
     assert set(rpms) == {"src", "x86_64"}
     assert rpms["x86_64"]["buildroot_id"] is not None  # from the buildArch buildroot
     assert site.hub_admin is not None
@@ -446,8 +446,8 @@ def test_a_chain_build_waits_for_the_repo_between_levels(
     conf = conf.replace(f"workdir = {site.workdir}", f"workdir = {tmp_path / 'work2'}")
     (tmp_path / "kojid2.conf").write_text(conf)
     with hub.admin_call() as call:
-        tags.create_tag(call.db, "adj-chain-dest", None, {}, [devhub_site.BASE_TAG])
-        tags.create_tag(call.db, "adj-chain-build", None, {},
+        tags.create_tag(call.db, "adj-chain-dest", "x86_64", {}, [devhub_site.BASE_TAG])
+        tags.create_tag(call.db, "adj-chain-build", "x86_64", {},
                         ["adj-chain-dest", devhub_site.BUILD_TAG])
         targets.create_target(call.db, "adj-chain", "adj-chain-build", "adj-chain-dest")
         for name in ("adjutant-chain-a", "adjutant-chain-b"):

@@ -35,7 +35,9 @@ def test_live_external_repo_is_merged_and_used_by_buildroots(
 ) -> None:
     admin = live_site.admin
     tag = repo_tasks.unique("adjutant-live-ext")
-    admin.createTag(tag, parent=live_endpoint.build_tag)
+    # A tag names its arches: the hub gives a tag created without any an arch-less repo.
+    build_arches = admin.getBuildConfig(live_endpoint.build_tag)["arches"]
+    admin.createTag(tag, parent=live_endpoint.build_tag, arches=build_arches)
     ext_name = repo_tasks.unique("adjutant-live-ext-repo")
     admin.createExternalRepo(ext_name, os.environ["ADJUTANT_LIVE_EXTERNAL_REPO_URL"])
     admin.addExternalRepoToTag(tag, ext_name, 5, merge_mode="koji")

@@ -157,7 +157,7 @@ def cancel_stops_the_container_within_stop_grace(site: WorkerSite) -> float:
         time.sleep(0.2)
     time.sleep(3)  # well into the build steps
     canceled_at = time.monotonic()
-    assert site.admin.cancelTask(task_id)
+    site.admin.cancelTask(task_id)  # the hub answers None; the state below is the check
     while site.containers(task_id):
         assert time.monotonic() - canceled_at < 30, "container outlived the cancel by 30 s"
         time.sleep(0.1)

@@ -54,8 +54,8 @@ def seed_site(hub: DevHub, scratch: Path) -> None:
         hosts.add_host(call.db, HOST, ["x86_64"], capacity=4.0)
         hosts.add_host_to_channel(call, HOST, "createrepo")
         tags.create_tag(call.db, BASE_TAG, "x86_64", {})
-        tags.create_tag(call.db, BUILD_TAG, None, {}, [BASE_TAG])
-        tags.create_tag(call.db, DEST_TAG, None, {}, [BASE_TAG])
+        tags.create_tag(call.db, BUILD_TAG, "x86_64", {}, [BASE_TAG])
+        tags.create_tag(call.db, DEST_TAG, "x86_64", {}, [BASE_TAG])
         targets.create_target(call.db, TARGET, BUILD_TAG, DEST_TAG)
         for group in ("build", "srpm-build"):
             groups.add_group(call.db, BUILD_TAG, group, ["adjutant-test-macros"])
