@@ -37,8 +37,9 @@ REDACTED = b"***"
 _AUTH_HEADER = re.compile(rb"(?i)(\bauthorization:[ \t]*(?:basic|bearer|negotiate)[ \t]+)\S+")
 _URL_PASSWORD = re.compile(rb"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@")
 # password=..., passwd=..., token=... as in config dumps, URLs' query strings and argv.
+# Not "pwd": the shell's PWD=/builddir/... is a path, and hiding it only hurts debugging.
 _KEY_VALUE = re.compile(
-    rb"(?i)(\b(?:password|passwd|pwd|secret|token|api_?key)[ \t]*=[ \t]*[\"']?)[^\s\"'&;,]+"
+    rb"(?i)(\b(?:password|passwd|secret|token|api_?key)[ \t]*=[ \t]*[\"']?)[^\s\"'&;,]+"
 )
 
 

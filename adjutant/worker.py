@@ -22,6 +22,7 @@ import koji.daemon
 from adjutant.container.backend import LABEL_TASK_ID, LABEL_WORKER, ContainerBackend
 from adjutant.errors import ContainerError, ContainerNotFound
 from adjutant.policy.resolver import ImageResolver
+from adjutant.redaction import run_redacted
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,10 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
             stop_on_signals()
         else:
             self.choose_image(handler)  # run in this process (foreground or single mode)
+        # koji's runner turns the exception into the fault (message or whole traceback, with
+        # chained causes) and logs it: both must be free of secrets such as SCM passwords.
+        run = handler.run
+        handler.run = lambda: run_redacted(run)
         super().runTask(handler)
 
     def choose_image(self, handler: Any) -> None:
