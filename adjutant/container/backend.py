@@ -9,6 +9,7 @@ container can be created without the labels orphan sweeping relies on.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,11 @@ LABEL_BUILDROOT_ID = "io.adjutant.buildroot-id"
 
 # Where exec output goes: an open binary file, or a callback fed each chunk as it arrives.
 OutputSink = BinaryIO | Callable[[bytes], None]
+
+
+def name_part(text: str) -> str:
+    """``text`` in the characters podman allows in a container name ([a-zA-Z0-9_.-])."""
+    return re.sub(r"[^a-zA-Z0-9_.-]", "_", text) or "_"
 
 
 def emit(output: OutputSink | None, chunk: bytes) -> None:
@@ -87,7 +93,7 @@ class ContainerSpec:
     worker: str
     role: str
     argv: tuple[str, ...] = ("sleep", "infinity")
-    name: str | None = None  # default: adjutant-<task_id>-<role>
+    name: str | None = None  # default: adjutant-<worker>-<task_id>-<role>
     buildroot_id: int | None = None
     extra_labels: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
@@ -125,7 +131,9 @@ class ContainerSpec:
 
     @property
     def container_name(self) -> str:
-        return self.name or f"adjutant-{self.task_id}-{self.role}"
+        # The worker is part of the name: two workers sharing one podman service (two hubs,
+        # or the appliance on a shared host) see overlapping task ids.
+        return self.name or f"adjutant-{name_part(self.worker)}-{self.task_id}-{self.role}"
 
     @property
     def labels(self) -> dict[str, str]:

@@ -175,7 +175,7 @@ def test_labels_and_default_name_are_applied_and_listable(
     spec = make_spec(base_image, worker_label, buildroot_id=42, extra_labels={"org.x": "y"})
     with running(podman_backend, spec) as container_id:
         info = podman_backend.inspect(container_id)
-        assert info.name == f"adjutant-{spec.task_id}-test"
+        assert info.name == f"adjutant-{worker_label}-{spec.task_id}-test"
         assert info.labels[LABEL_TASK_ID] == str(spec.task_id)
         assert info.labels[LABEL_WORKER] == worker_label
         assert info.labels[LABEL_ROLE] == "test"

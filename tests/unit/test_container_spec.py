@@ -54,7 +54,7 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
         "image": "localhost/adjutant/fedora:41",
         "command": ["sleep", "infinity"],
         "entrypoint": [],
-        "name": "adjutant-123-build",
+        "name": "adjutant-builder-1-123-build",
         "labels": {
             LABEL_TASK_ID: "123",
             LABEL_WORKER: "builder-1",
@@ -127,10 +127,13 @@ def test_podman_py_accepts_the_arguments_and_renders_the_payload_we_mean() -> No
     assert payload["work_dir"] == "/builddir"
 
 
-def test_default_name_is_adjutant_task_role_unless_named() -> None:
+def test_default_name_is_adjutant_worker_task_role_unless_named() -> None:
     assert ContainerSpec(image="i", task_id=9, worker="w", role="srpm").container_name == (
-        "adjutant-9-srpm"
+        "adjutant-w-9-srpm"
     )
+    # a worker name podman would refuse in a container name is made safe, not rejected
+    odd = ContainerSpec(image="i", task_id=9, worker="host/1 a", role="srpm")
+    assert odd.container_name == "adjutant-host_1_a-9-srpm"
     named = ContainerSpec(image="i", task_id=9, worker="w", role="srpm", name="custom")
     assert named.container_name == "custom"
 

@@ -169,7 +169,7 @@ def test_container_is_labelled_locked_down_and_limited_from_settings(tmp_path: P
     buildroot = setup.build()
 
     spec = setup.spec
-    assert spec.image == IMAGE and spec.container_name == f"adjutant-{TASK_ID}-buildroot"
+    assert spec.image == IMAGE and spec.container_name == f"adjutant-{WORKER}-{TASK_ID}-buildroot"
     assert spec.labels == {
         LABEL_TASK_ID: str(TASK_ID), LABEL_WORKER: WORKER, LABEL_ROLE: "buildroot",
         LABEL_BUILDROOT_ID: str(buildroot.id),
