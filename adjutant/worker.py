@@ -23,6 +23,7 @@ from adjutant.container.backend import LABEL_TASK_ID, LABEL_WORKER, ContainerBac
 from adjutant.errors import ContainerError, ContainerNotFound
 from adjutant.policy.resolver import ImageResolver
 from adjutant.redaction import run_redacted
+from adjutant.task_processes import die_with_parent, registered, registry_dir
 
 log = logging.getLogger(__name__)
 
@@ -137,15 +138,20 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
         return super().forkTask(handler)
 
     def runTask(self, handler: Any) -> None:  # noqa: N802 (koji's hook)
-        if os.getpid() != self.main_pid:
-            stop_on_signals()
-        else:
-            self.choose_image(handler)  # run in this process (foreground or single mode)
         # koji's runner turns the exception into the fault (message or whole traceback, with
         # chained causes) and logs it: both must be free of secrets such as SCM passwords.
         run = handler.run
         handler.run = lambda: run_redacted(run)
-        super().runTask(handler)
+        if os.getpid() == self.main_pid:
+            self.choose_image(handler)  # run in this process (foreground or single mode)
+            super().runTask(handler)
+            return
+        # A forked task process (koji puts it in its own process group): it must not outlive
+        # a killed daemon, and the next daemon must be able to tell it is still running.
+        stop_on_signals()
+        die_with_parent(self.main_pid)
+        with registered(registry_dir(Path(self.options.workdir)), handler.id):
+            super().runTask(handler)
 
     def choose_image(self, handler: Any) -> None:
         """Resolve the task image in the daemon, before the fork, so the policy cache (and
