@@ -97,7 +97,7 @@ def load(
     files = _config_files(paths, environ, problems)
     for path in files:
         _read_file(path, raw, problems, warnings)
-    _read_environ(environ, raw, warnings)
+    _read_environ(environ, raw, problems, warnings)
     _read_overrides(overrides or {}, raw, problems)
 
     values: dict[str, dict[str, Any]] = {section: {} for section in SECTIONS}
@@ -179,10 +179,13 @@ def _read_file(path: Path, raw: _Raw, problems: list[str], warnings: list[str]) 
             warnings.append(f"{path}: unknown section [{section}] ignored")
             continue
         for key, text in parser.items(section):
-            _store(section, key, text, Source(Layer.FILE, f"{path} [{section}]"), raw, warnings)
+            _store(section, key, text, Source(Layer.FILE, f"{path} [{section}]"), raw, problems,
+                   warnings)  # fmt: skip
 
 
-def _read_environ(environ: Mapping[str, str], raw: _Raw, warnings: list[str]) -> None:
+def _read_environ(
+    environ: Mapping[str, str], raw: _Raw, problems: list[str], warnings: list[str]
+) -> None:
     kojid_prefix = f"{KOJID}_"
     for name in sorted(environ):
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
@@ -192,7 +195,7 @@ def _read_environ(environ: Mapping[str, str], raw: _Raw, warnings: list[str]) ->
             section, key = KOJID, rest.removeprefix(kojid_prefix)
         else:
             section, key = ADJUTANT, rest
-        _store(section, key, environ[name], Source(Layer.ENV, name), raw, warnings)
+        _store(section, key, environ[name], Source(Layer.ENV, name), raw, problems, warnings)
 
 
 def _read_overrides(overrides: Mapping[str, str], raw: _Raw, problems: list[str]) -> None:
@@ -206,9 +209,14 @@ def _read_overrides(overrides: Mapping[str, str], raw: _Raw, problems: list[str]
 
 
 def _store(
-    section: str, key: str, text: str, source: Source, raw: _Raw, warnings: list[str]
+    section: str, key: str, text: str, source: Source, raw: _Raw, problems: list[str],
+    warnings: list[str],
 ) -> None:
-    """Record one value from a file or the environment, or warn about its key."""
+    """Record one value from a file or the environment; an unknown key is a problem.
+
+    kojid refuses unknown options too: a misspelt key (``maxjbos``) would otherwise run
+    silently with the default of the key meant.
+    """
     if section == KOJID:
         key = KOJID_ALIASES.get(key, key)
         if key in OBSOLETE_KOJID_KEYS:
@@ -218,7 +226,7 @@ def _store(
     if _is_known(section, key) or (section == KOJID and kinds.is_rlimit_key(key)):
         raw[(section, key)] = (text, source)
     else:
-        warnings.append(f"{source.describe(section, key)}: unknown option, ignored")
+        problems.append(f"{source.describe(section, key)}: unknown option")
 
 
 def _is_known(section: str, key: str) -> bool:
