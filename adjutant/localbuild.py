@@ -6,12 +6,15 @@ Like `mock --rebuild`: handy to reproduce a koji build locally, and the README's
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import time
 from pathlib import Path
 
 from adjutant.buildroot.rebuild import RebuildRequest, defines_from, rebuild
-from adjutant.container.backend import PullPolicy
+from adjutant.config import kinds
+from adjutant.container.backend import PullPolicy, ResourceLimits
+from adjutant.errors import ConfigError
 from adjutant.images import TAG_PREFIX
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,31 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         "-o", "--output", type=Path, default=Path("out"), help="results go to OUTPUT/<nvr>-<time>/"
     )
     parser.add_argument("--podman-url", default="unix:///run/podman/podman.sock")
+    parser.add_argument(
+        "--memory", default=None, metavar="SIZE",
+        help="memory limit of the buildroot, as [adjutant] container_memory (3/4 of the host's)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pids", default=None, metavar="N",
+        help=f"process limit, as [adjutant] container_pids ({ResourceLimits.DEFAULT_PIDS})",
+    )  # fmt: skip
+
+
+def limits_from(memory: str | None, pids: str | None) -> ResourceLimits:
+    """The host's default limits with the command line's overrides.
+
+    Raises:
+        ConfigError: a value does not parse as container_memory / container_pids would.
+    """
+    limits = ResourceLimits.for_host()
+    try:
+        if memory is not None:
+            limits = dataclasses.replace(limits, memory_bytes=kinds.SIZE.parse(memory))
+        if pids is not None:
+            limits = dataclasses.replace(limits, pids=kinds.integer(1).parse(pids))
+    except ValueError as exc:
+        raise ConfigError(f"--memory/--pids: {exc}") from exc
+    return limits
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         arch=args.arch,
         defines=defines_from(args.define),
         repos=tuple(args.repo),
+        limits=limits_from(args.memory, args.pids),
     )
     try:
         result = rebuild(backend, request)

@@ -13,14 +13,14 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from adjutant.buildroot.local_repos import LocalRepos, local_repos
 from adjutant.buildroot.macros import MACRO_NAME, MACROS_FILE, render_macros
 from adjutant.buildroot.repo_config import DNF_CONF_PATH
 from adjutant.buildroot.steps import StepRecord, StepRunner, find_files, missing_dependencies
-from adjutant.container.backend import ContainerBackend, ContainerSpec, NetworkMode
+from adjutant.container.backend import ContainerBackend, ContainerSpec, NetworkMode, ResourceLimits
 from adjutant.errors import (
     BuildFailed,
     BuildrootError,
@@ -48,6 +48,8 @@ class RebuildRequest:
     defines: tuple[tuple[str, str], ...] = ()
     rpmbuild_timeout_s: float = 86400.0
     repos: tuple[str, ...] = ()  # directories or http(s) URLs BuildRequires install from
+    # The same defaults as a koji buildroot's (container_memory/cpus/pids).
+    limits: ResourceLimits = field(default_factory=ResourceLimits.for_host)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
         network=NetworkMode.BRIDGE if repos and repos.needs_network else NetworkMode.NONE,
         mounts=repos.mounts if repos else (),
         workdir=BUILD_HOME,
+        limits=request.limits,
     )
     with contextlib.ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="adjutant-")))

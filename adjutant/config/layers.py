@@ -36,6 +36,7 @@ from adjutant.config.schema import (
     all_options,
 )
 from adjutant.config.settings import REDACTED, Layer, Settings, Source, redact_url
+from adjutant.container.backend import ResourceLimits
 from adjutant.errors import ConfigError
 
 DEFAULT_PATHS = (Path("/etc/kojid/kojid.conf"), Path("/etc/kojid/conf.d"))
@@ -262,10 +263,18 @@ def _parse_into(values: dict[str, Any], info: OptionInfo, text: str, source: Sou
     return None
 
 
+# Options whose default is the host's size: memory 3/4 of RAM, CPUs all, pids a fixed cap.
+_HOST_LIMITS = {"container_memory": "memory_bytes", "container_cpus": "cpus",
+                "container_pids": "pids"}  # fmt: skip
+
+
 def _default(info: OptionInfo) -> tuple[Source, Any]:
     """The default of an option that no layer set, deciding load-time defaults."""
     if info.section == ADJUTANT and info.key == "worker_name":
         return Source(Layer.DEFAULT, "host name"), socket.gethostname()
+    if info.section == ADJUTANT and info.key in _HOST_LIMITS:
+        limits = ResourceLimits.for_host()
+        return Source(Layer.DEFAULT, "host size"), getattr(limits, _HOST_LIMITS[info.key])
     candidate = CERT_DEFAULTS.get(info.key) if info.section == KOJID else None
     if candidate is not None and candidate.is_file():
         return Source(Layer.DEFAULT, "file exists"), candidate

@@ -9,11 +9,12 @@ container can be created without the labels orphan sweeping relies on.
 from __future__ import annotations
 
 import enum
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, ClassVar, Protocol
 
 LABEL_PREFIX = "io.adjutant."
 LABEL_TASK_ID = "io.adjutant.task-id"
@@ -82,6 +83,18 @@ class ResourceLimits:
     memory_bytes: int | None = None
     cpus: float | None = None
     pids: int | None = None
+
+    # A build needs many processes (make -j, test suites) but not a fork bomb's.
+    DEFAULT_PIDS: ClassVar[int] = 16384
+
+    @classmethod
+    def for_host(cls) -> ResourceLimits:
+        """The default limits of a buildroot on this machine: 3/4 of its memory (the rest
+        keeps the worker, podman and the dashboard alive when a build runs away), all its
+        CPUs, DEFAULT_PIDS processes."""
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return cls(memory_bytes=memory * 3 // 4, cpus=float(os.cpu_count() or 1),
+                   pids=cls.DEFAULT_PIDS)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -27,3 +27,20 @@ def test_bad_arch_is_refused_before_any_container_exists(arch: str, tmp_path: Pa
     with pytest.raises(TaskParamError, match="invalid arch"):
         rebuild(backend, RebuildRequest(SAMPLE_SRPM, "img", tmp_path, arch=arch))
     assert backend.calls_to("create") == []
+
+
+def test_a_local_buildroot_gets_the_hosts_default_limits_or_the_command_lines(
+    tmp_path: Path,
+) -> None:
+    from adjutant.container.backend import ResourceLimits
+    from adjutant.errors import AdjutantError, ConfigError
+    from adjutant.localbuild import limits_from
+
+    backend = FakeBackend(["img"])
+    with pytest.raises(AdjutantError):  # the fake runs no rpm: the build fails after create
+        rebuild(backend, RebuildRequest(SAMPLE_SRPM, "img", tmp_path))
+    assert backend.calls_to("create")[0]["spec"].limits == ResourceLimits.for_host()
+    limits = limits_from("1G", "200")
+    assert (limits.memory_bytes, limits.pids) == (1 << 30, 200)
+    with pytest.raises(ConfigError, match="--memory"):
+        limits_from("lots", None)

@@ -574,3 +574,19 @@ def test_a_value_that_failed_to_parse_is_not_also_path_checked(tmp_path: Path) -
         "KOJI_ADJUTANT_CONTAINER_MOUNTS = 'not-a-mount':"
         " 'not-a-mount' is not SOURCE:TARGET[:OPTIONS]",
     )
+
+
+def test_buildroot_limits_default_to_the_hosts_size_and_an_empty_value_lifts_them() -> None:
+    host_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+    limits = load([], HUB, check_paths=False).adjutant.resource_limits
+
+    assert limits == ResourceLimits(memory_bytes=host_memory * 3 // 4,
+                                    cpus=float(os.cpu_count() or 1), pids=16384)  # fmt: skip
+    lifted = load([], dict(HUB, KOJI_ADJUTANT_CONTAINER_MEMORY="", KOJI_ADJUTANT_CONTAINER_PIDS="",
+                           KOJI_ADJUTANT_CONTAINER_CPUS=""), check_paths=False)  # fmt: skip
+    assert lifted.adjutant.resource_limits == ResourceLimits()
+    set_ = load([], dict(HUB, KOJI_ADJUTANT_CONTAINER_MEMORY="2G", KOJI_ADJUTANT_CONTAINER_PIDS="99"),
+                check_paths=False)  # fmt: skip
+    assert set_.adjutant.resource_limits.memory_bytes == 2 << 30
+    assert set_.adjutant.resource_limits.pids == 99
