@@ -23,6 +23,7 @@ from adjutant.container.backend import LABEL_TASK_ID, LABEL_WORKER, ContainerBac
 from adjutant.errors import ContainerError, ContainerNotFound
 from adjutant.policy.resolver import ImageResolver
 from adjutant.redaction import run_redacted
+from adjutant.task_faults import run_with_host_faults
 from adjutant.task_processes import die_with_parent, registered, registry_dir
 
 log = logging.getLogger(__name__)
@@ -140,8 +141,10 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
     def runTask(self, handler: Any) -> None:  # noqa: N802 (koji's hook)
         # koji's runner turns the exception into the fault (message or whole traceback, with
         # chained causes) and logs it: both must be free of secrets such as SCM passwords.
+        # A full disk is named, not sent as a raw OSError traceback.
         run = handler.run
-        handler.run = lambda: run_redacted(run)
+        workdir = Path(self.options.workdir)
+        handler.run = lambda: run_redacted(lambda: run_with_host_faults(run, workdir))
         if os.getpid() == self.main_pid:
             self.choose_image(handler)  # run in this process (foreground or single mode)
             super().runTask(handler)

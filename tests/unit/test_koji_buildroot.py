@@ -522,3 +522,26 @@ def test_rpmdb_helper_matches_the_query_format() -> None:
 
     (pkg,) = parse_rpmdb_listing(rpmdb(BUILDREQUIRES_PKGS[0]).decode())
     assert (pkg.nevra, pkg.payloadhash) == ("zlib-devel-1:1.3-1.fc40.x86_64", "c1" * 16)
+
+
+def test_a_build_killed_at_the_memory_limit_says_so_and_names_the_limit(tmp_path: Path) -> None:
+    setup = Setup(tmp_path)
+    setup.backend.on_exec(("rpmbuild", "-bb"), exit_code=1, output=b"gcc: fatal: Killed\n")
+    setup.backend.on_exec(("cat", "/sys/fs/cgroup/memory.events"),
+                          output=b"low 0\nhigh 0\nmax 12\noom 3\noom_kill 1\n2147483648\n")
+    with setup.buildroot() as buildroot, pytest.raises(BuildFailed) as failure:
+        buildroot.build(RPMS_DIR / SRPM_NAME, "x86_64")
+
+    assert str(failure.value) == (
+        "error building package (arch x86_64), rpmbuild -bb ran out of memory: a process was "
+        "killed at the buildroot's memory limit of 2.0 GiB ([adjutant] container_memory); "
+        "see build.log"
+    )
+    assert setup.backend.containers == {}
+
+
+def test_memory_limit_text_needs_an_oom_kill() -> None:
+    from adjutant.buildroot.container_steps import memory_limit_text
+
+    assert memory_limit_text("oom 0\noom_kill 0\nmax\n") is None
+    assert memory_limit_text("oom_kill 2\nmax\n") == "max"

@@ -6,6 +6,7 @@ import logging
 import subprocess
 import types
 import xmlrpc.client
+from pathlib import Path
 from typing import Any
 
 import koji
@@ -30,12 +31,12 @@ class FailingHandler:
         raise self.exc
 
 
-def _run_task(handler: FailingHandler) -> str:
+def _run_task(handler: FailingHandler, workdir: Path = Path("/nonexistent")) -> str:
     """Run ``handler`` through koji's runner in this process; returns the failTask fault text."""
     failed: list[Any] = []
     host = types.SimpleNamespace(getID=lambda: 1, failTask=lambda tid, resp: failed.append(resp))
     session = types.SimpleNamespace(host=host, getSessionInfo=lambda: {"start_ts": 0.0})
-    manager = AdjutantTaskManager(types.SimpleNamespace(workdir="/nonexistent"), session,
+    manager = AdjutantTaskManager(types.SimpleNamespace(workdir=str(workdir)), session,
                                   worker_name="w", backend=FakeBackend())  # fmt: skip
     manager.runTask(handler)
     assert len(failed) == 1
@@ -87,3 +88,15 @@ def test_worker_log_records_and_their_tracebacks_are_redacted(
 def test_pwd_is_a_path_not_a_password() -> None:
     assert redact(b"PWD=/builddir/build/BUILD\n") == b"PWD=/builddir/build/BUILD\n"
     assert redact_line("OLDPWD=/root password=hunter2") == "OLDPWD=/root password=***"
+
+
+def test_a_full_disk_is_a_buildroot_fault_naming_the_file_system(tmp_path: Path) -> None:
+    import errno
+
+    from adjutant.task_faults import mount_point
+
+    full = OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "build.log"))
+    text = _run_task(FailingHandler(full), workdir=tmp_path)
+    assert text.startswith(f"no space left on the file system mounted at {mount_point(tmp_path)}")
+    assert "Traceback" not in text
+    assert f"holding {tmp_path / 'build.log'}" in text
