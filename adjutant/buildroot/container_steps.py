@@ -88,6 +88,7 @@ def buildroot_spec(
         limits=settings.resource_limits,
         cap_add=INSTALL_CAPS,
         stop_timeout_s=settings.stop_grace,
+        private_users=settings.container_userns,
     )
 
 

@@ -50,6 +50,7 @@ class RebuildRequest:
     repos: tuple[str, ...] = ()  # directories or http(s) URLs BuildRequires install from
     # The same defaults as a koji buildroot's (container_memory/cpus/pids).
     limits: ResourceLimits = field(default_factory=ResourceLimits.for_host)
+    private_users: bool = True  # as [adjutant] container_userns
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
         mounts=repos.mounts if repos else (),
         workdir=BUILD_HOME,
         limits=request.limits,
+        private_users=request.private_users,
     )
     with contextlib.ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="adjutant-")))

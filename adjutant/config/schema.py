@@ -367,6 +367,12 @@ class AdjutantSettings:
         kinds.ULIMITS,
         "Ulimits of buildroot containers; nofile and nproc both, if any (default: podman's).",
     )
+    container_userns: bool = option(
+        True,
+        kinds.BOOL,
+        "Run buildroots in their own user namespace (podman userns=auto; needs a range for"
+        " the user containers in /etc/subuid and /etc/subgid, as scripts/setup-host writes).",
+    )
     container_memory: int | None = option(
         None,
         kinds.optional(kinds.SIZE),

@@ -120,6 +120,11 @@ class ContainerSpec:
     cap_drop: tuple[str, ...] = ("ALL",)
     cap_add: tuple[str, ...] = ()
     read_only_root: bool = False
+    # A private user namespace (podman userns=auto, ranges from /etc/subuid for the user
+    # "containers"): root and the build user inside are unused, unprivileged ids outside.
+    private_users: bool = False
+    # setuid/setgid binaries and file capabilities grant nothing (no_new_privs).
+    no_new_privileges: bool = True
     # Seconds between SIGTERM and SIGKILL when the container is stopped.
     stop_timeout_s: int = 10
     # Run podman's init (catatonit) as PID 1: it passes SIGTERM on, so a stop takes as long

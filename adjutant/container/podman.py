@@ -126,9 +126,15 @@ def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "cap_add": list(spec.cap_add),
         "privileged": False,
         "read_only": spec.read_only_root,
+        "no_new_privileges": spec.no_new_privileges,
         "stop_timeout": spec.stop_timeout_s,
         "init": spec.init,
     }
+    if spec.private_users:
+        # The API (podman 4.3) ignores nsmode "auto" alone and runs in the host's namespace;
+        # the CLI's --userns=auto also sets AutoUserNs in the id mappings, so do we.
+        kwargs["userns_mode"] = "auto"
+        kwargs["idmappings"] = {"AutoUserNs": True}
     if spec.user is not None:
         kwargs["user"] = spec.user
     if spec.workdir is not None:

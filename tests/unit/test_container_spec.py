@@ -46,6 +46,7 @@ def full_spec() -> ContainerSpec:
         cap_add=("CHOWN",),
         read_only_root=True,
         stop_timeout_s=30,
+        private_users=True,
     )
 
 
@@ -90,6 +91,7 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
         "cap_add": ["CHOWN"],
         "privileged": False,
         "read_only": True,
+        "no_new_privileges": True,
         "stop_timeout": 30,
         "init": True,
         "user": "kojibuilder",
@@ -99,6 +101,8 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
         "cpu_period": 100_000,
         "cpu_quota": 150_000,
         "pids_limit": 256,
+        "userns_mode": "auto",
+        "idmappings": {"AutoUserNs": True},
     }
 
 
@@ -108,7 +112,8 @@ def test_minimal_spec_is_least_privilege() -> None:
     assert kwargs["cap_drop"] == ["ALL"] and kwargs["cap_add"] == []
     assert kwargs["privileged"] is False
     assert kwargs["mounts"] == [] and kwargs["ulimits"] == []
-    for absent in ("user", "working_dir", "mem_limit", "cpu_quota", "pids_limit"):
+    assert kwargs["no_new_privileges"] is True
+    for absent in ("user", "working_dir", "mem_limit", "cpu_quota", "pids_limit", "userns_mode"):
         assert absent not in kwargs
 
 
@@ -125,6 +130,9 @@ def test_podman_py_accepts_the_arguments_and_renders_the_payload_we_mean() -> No
     assert payload["resource_limits"]["cpu"]["quota"] == 150_000
     assert payload["read_only_filesystem"] is True
     assert payload["work_dir"] == "/builddir"
+    assert payload["userns"] == {"nsmode": "auto"}
+    assert payload["idmappings"] == {"AutoUserNs": True}
+    assert payload["no_new_privileges"] is True
 
 
 def test_default_name_is_adjutant_worker_task_role_unless_named() -> None:
