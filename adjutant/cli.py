@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from adjutant import __version__
 from adjutant.errors import AdjutantError, ConfigError
+from adjutant.redaction import install_log_redaction
 
 # subcommand name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -62,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_log_redaction()
     try:
         status: int = args.run(args)
     except ConfigError as exc:

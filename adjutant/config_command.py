@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from adjutant import config
+from adjutant import config, startup
 from adjutant.config import Settings
 
 
@@ -47,6 +47,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.action == "check":
         settings = config.load(args.config, check_paths=True)
+        startup.check_certificates(settings)
         print_warnings(settings, out)
         files = ", ".join(str(path) for path in settings.files) or "no config file"
         print(f"configuration OK ({files})", file=out)

@@ -25,9 +25,10 @@ import koji
 import koji.tasks
 import koji.util
 
-from adjutant import config, hub
+from adjutant import config, hub, startup
 from adjutant.errors import ConfigError
 from adjutant.policy.resolver import ImageResolver
+from adjutant.task_processes import end_leftovers, registry_dir
 from adjutant.tasks import HANDLERS
 from adjutant.tasks.context import TaskContext
 from adjutant.worker import AdjutantTaskManager, sweep_orphans
@@ -124,10 +125,16 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     koji.BASEDIR = options.topdir
     koji.pathinfo.topdir = options.topdir
     koji.util.setup_rlimits(vars(options))
-    session = hub.connect(settings, force_lock=force_lock, debug=debug)
     adjutant = settings.adjutant
     context = TaskContext.from_settings(settings)
     backend = context.make_backend()
+    # Everything local before the hub: a broken host must not take (and hold) the session.
+    startup.check_certificates(settings)
+    startup.check_podman(backend, settings)
+    try:
+        session = hub.connect(settings, force_lock=force_lock, debug=debug)
+    except (koji.AuthLockError, koji.AuthError) as exc:
+        raise startup.login_failure(exc, options.server, adjutant.worker_name) from exc
     resolver = ImageResolver(
         default_image=context.image.image, enabled=adjutant.policy_enabled,
         ttl_s=float(adjutant.policy_cache_ttl), get_build_config=session.getBuildConfig,
@@ -137,6 +144,9 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
                                   resolver=resolver)  # fmt: skip
     for handler in HANDLERS:
         manager.registerHandler(handler)
+    # Task processes of a killed predecessor end on their own (parent-death signal); wait for
+    # them first, so the sweep does not pull containers from under a task still unwinding.
+    end_leftovers(registry_dir(workdir), timeout_s=float(adjutant.stop_grace) + 10.0)
     sweep_orphans(backend, adjutant.worker_name, (), workdir)
     loop = WorkerLoop(manager, sleeptime_s=float(options.sleeptime),
                       shutdown_grace_s=float(adjutant.shutdown_grace))  # fmt: skip

@@ -1,8 +1,8 @@
 """Upload a task's growing log files to the hub while its steps run, with secrets redacted.
 
-The wire semantics are koji.daemon's ``incremental_upload``: 64 KiB chunks, ``rawUpload``
-with ``overwrite=True`` at the chunk's offset (the hub truncates there, so the remote copy is
-always a prefix of ours) when ``use_fast_upload`` is on, else ``uploadFile`` with a sha256;
+The wire semantics are koji.daemon's ``incremental_upload`` (with 1 MiB chunks, as koji's
+``fastUpload``, where kojid sends 64 KiB): ``rawUpload`` with ``overwrite=True`` at the
+chunk's offset (the hub truncates there, so the remote copy is always a prefix of ours) when ``use_fast_upload`` is on, else ``uploadFile`` with a sha256;
 a bad reply is retried, then logged and skipped; a rewritten or truncated file is sent again
 from offset 0; one last pass runs after the step. koji's functions cannot be reused as they
 are: they take offsets from the local file, and redaction changes lengths, so the remote
@@ -33,14 +33,17 @@ from adjutant.errors import BuildrootError
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 65536
+# koji.daemon sends 64 KiB; koji's own fastUpload sends 1 MiB, which the hub takes as well:
+# 16 times fewer hub calls per log (bench/log_upload.py; numbers in docs/reliability.md).
+CHUNK_BYTES = 1 << 20
 REDACTED = b"***"
 # scheme://user:password@host: keep the user, hide the password.
 _AUTH_HEADER = re.compile(rb"(?i)(\bauthorization:[ \t]*(?:basic|bearer|negotiate)[ \t]+)\S+")
 _URL_PASSWORD = re.compile(rb"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@")
 # password=..., passwd=..., token=... as in config dumps, URLs' query strings and argv.
+# Not "pwd": the shell's PWD=/builddir/... is a path, and hiding it only hurts debugging.
 _KEY_VALUE = re.compile(
-    rb"(?i)(\b(?:password|passwd|pwd|secret|token|api_?key)[ \t]*=[ \t]*[\"']?)[^\s\"'&;,]+"
+    rb"(?i)(\b(?:password|passwd|secret|token|api_?key)[ \t]*=[ \t]*[\"']?)[^\s\"'&;,]+"
 )
 
 

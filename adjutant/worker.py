@@ -23,6 +23,9 @@ import koji.daemon
 from adjutant.container.backend import LABEL_TASK_ID, LABEL_WORKER, ContainerBackend
 from adjutant.errors import ContainerError, ContainerNotFound
 from adjutant.policy.resolver import ImageChoice, ImageResolver
+from adjutant.redaction import run_redacted
+from adjutant.task_faults import run_with_host_faults
+from adjutant.task_processes import die_with_parent, registered, registry_dir
 from adjutant.tasks.container_task import ContainerTask
 from adjutant.tasks.context import TaskContext
 
@@ -140,11 +143,22 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
         return super().forkTask(handler)
 
     def runTask(self, handler: Any) -> None:  # noqa: N802 (koji's hook)
-        if os.getpid() != self.main_pid:
-            stop_on_signals()
-        else:
+        # koji's runner turns the exception into the fault (message or whole traceback, with
+        # chained causes) and logs it: both must be free of secrets such as SCM passwords.
+        # A full disk is named, not sent as a raw OSError traceback.
+        run = handler.run
+        workdir = Path(self.options.workdir)
+        handler.run = lambda: run_redacted(lambda: run_with_host_faults(run, workdir))
+        if os.getpid() == self.main_pid:
             self.hand_context(handler)  # run in this process (foreground or single mode)
-        super().runTask(handler)
+            super().runTask(handler)
+            return
+        # A forked task process (koji puts it in its own process group): it must not outlive
+        # a killed daemon, and the next daemon must be able to tell it is still running.
+        stop_on_signals()
+        die_with_parent(self.main_pid)
+        with registered(registry_dir(workdir), handler.id):
+            super().runTask(handler)
 
     def hand_context(self, handler: object) -> None:
         """Give a container task its context, with the image chosen for it.

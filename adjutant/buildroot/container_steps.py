@@ -26,7 +26,7 @@ from adjutant.buildroot.repo_config import RepoLocation, topdir_mount
 from adjutant.buildroot.steps import StepRecord, StepRunner
 from adjutant.config import AdjutantSettings, RepoAccess
 from adjutant.container.backend import ContainerBackend, ContainerSpec, Mount, NetworkMode
-from adjutant.errors import BuildrootError
+from adjutant.errors import BuildrootError, ContainerError
 from adjutant.task_logs import LogUploader, uploading
 
 ROLE = "buildroot"
@@ -96,6 +96,7 @@ def buildroot_spec(
         timezone="local",
         image_hosts=True,
         image_resolv_conf=not bridge,
+        private_users=settings.container_userns,
     )
 
 
@@ -168,6 +169,18 @@ class ContainerSteps:
             )
         return text
 
+    def memory_limit_hit(self) -> str | None:
+        """The container's memory limit as text if its OOM killer ended a process, else None.
+
+        Asked only after a step failed: the killed process is often a compiler under make,
+        so the step's own exit status does not say it.
+        """
+        try:
+            text = self.query(("cat", "/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory.max"))
+        except (BuildrootError, ContainerError):
+            return None  # no cgroup v2 view in the container: nothing to tell
+        return memory_limit_text(text)
+
     def rpmdb(self) -> tuple[InstalledPackage, ...]:
         """Every package in the container's rpm database.
 
@@ -194,6 +207,23 @@ class ContainerSteps:
 
     def copy_out(self, source: str, target_dir: Path) -> None:
         self.backend.copy_out(self.container_id, source, target_dir)
+
+
+def memory_limit_text(cgroup_files: str) -> str | None:
+    """From memory.events then memory.max: the limit ("2.0 GiB") if oom_kill is non-zero."""
+    kills = 0
+    limit = "none"
+    for line in cgroup_files.splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[0] == "oom_kill" and fields[1].isdigit():
+            kills = int(fields[1])
+        elif len(fields) == 1:
+            limit = fields[0]
+    if kills == 0:
+        return None
+    if limit.isdigit():
+        return f"{int(limit) / (1 << 30):.1f} GiB"
+    return limit
 
 
 def note(log_dir: Path, message: str) -> None:

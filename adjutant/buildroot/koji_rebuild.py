@@ -50,6 +50,7 @@ def rebuild_srpm(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch
     builddep = ("dnf", *options.dnf_options, "builddep", "-y", regenerated)
     record = site.run("builddep", builddep, ROOT_LOG, timeout_s=DNF_TIMEOUT_S, fetches=True)
     if record.exit_code != 0:
+        _raise_if_out_of_memory(site, failed, "dnf builddep", ROOT_LOG)
         missing = missing_dependencies(site.log_dir / ROOT_LOG)
         detail = f": missing {', '.join(missing)}" if missing else ""
         raise BuildrootError(
@@ -103,9 +104,24 @@ def _rpmbuild(
     record = site.run(f"rpmbuild{mode}", argv, BUILD_LOG, user=options.build_user,
                       timeout_s=options.rpmbuild_timeout_s)  # fmt: skip
     if record.exit_code != 0:
+        _raise_if_out_of_memory(site, failed, f"rpmbuild {mode}", BUILD_LOG)
         raise BuildFailed(
             f"{failed}, rpmbuild {mode} exited with status {record.exit_code}; "
             "see build.log for more information"
+        )
+
+
+def _raise_if_out_of_memory(site: ContainerSteps, failed: str, step: str, log_name: str) -> None:
+    """Name the memory limit when it, not the package, made ``step`` fail.
+
+    Raises:
+        BuildFailed: the buildroot's memory limit killed a process of the failed step.
+    """
+    limit = site.memory_limit_hit()
+    if limit is not None:
+        raise BuildFailed(
+            f"{failed}, {step} ran out of memory: a process was killed at the buildroot's "
+            f"memory limit of {limit} ([adjutant] container_memory); see {log_name}"
         )
 
 

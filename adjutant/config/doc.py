@@ -52,7 +52,9 @@ Each layer overrides the one before it:
 `adjutant config show` prints every effective value with its source, passwords and URL
 credentials redacted. `adjutant config check` validates only. Both exit with status 2 on an
 invalid configuration, listing every problem with its file and section or variable and the
-bad value. Unknown sections, keys and `{ENV_PREFIX}*` variables are reported as warnings.
+bad value. Unknown keys and `{ENV_PREFIX}*` variables are refused, as kojid refuses unknown
+options: a misspelt key would otherwise run silently with the default of the key meant.
+Unknown sections are reported as warnings.
 
 `config check` (and the worker at startup) also checks paths: writable directories must exist
 or be creatable, readable files must exist. `topdir` is checked only with

@@ -36,6 +36,7 @@ from adjutant.config.schema import (
     all_options,
 )
 from adjutant.config.settings import REDACTED, Layer, Settings, Source, redact_url
+from adjutant.container.backend import ResourceLimits
 from adjutant.errors import ConfigError
 
 DEFAULT_PATHS = (Path("/etc/kojid/kojid.conf"), Path("/etc/kojid/conf.d"))
@@ -99,7 +100,7 @@ def load(
     files = _config_files(paths, environ, problems)
     for path in files:
         _read_file(path, raw, problems, warnings)
-    _read_environ(environ, raw, warnings)
+    _read_environ(environ, raw, problems, warnings)
     _read_overrides(overrides or {}, raw, problems)
 
     values: dict[str, dict[str, Any]] = {section: {} for section in SECTIONS}
@@ -181,10 +182,13 @@ def _read_file(path: Path, raw: _Raw, problems: list[str], warnings: list[str]) 
             warnings.append(f"{path}: unknown section [{section}] ignored")
             continue
         for key, text in parser.items(section):
-            _store(section, key, text, Source(Layer.FILE, f"{path} [{section}]"), raw, warnings)
+            _store(section, key, text, Source(Layer.FILE, f"{path} [{section}]"), raw, problems,
+                   warnings)  # fmt: skip
 
 
-def _read_environ(environ: Mapping[str, str], raw: _Raw, warnings: list[str]) -> None:
+def _read_environ(
+    environ: Mapping[str, str], raw: _Raw, problems: list[str], warnings: list[str]
+) -> None:
     kojid_prefix = f"{KOJID}_"
     for name in sorted(environ):
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
@@ -194,7 +198,7 @@ def _read_environ(environ: Mapping[str, str], raw: _Raw, warnings: list[str]) ->
             section, key = KOJID, rest.removeprefix(kojid_prefix)
         else:
             section, key = ADJUTANT, rest
-        _store(section, key, environ[name], Source(Layer.ENV, name), raw, warnings)
+        _store(section, key, environ[name], Source(Layer.ENV, name), raw, problems, warnings)
 
 
 def _read_overrides(overrides: Mapping[str, str], raw: _Raw, problems: list[str]) -> None:
@@ -208,9 +212,14 @@ def _read_overrides(overrides: Mapping[str, str], raw: _Raw, problems: list[str]
 
 
 def _store(
-    section: str, key: str, text: str, source: Source, raw: _Raw, warnings: list[str]
+    section: str, key: str, text: str, source: Source, raw: _Raw, problems: list[str],
+    warnings: list[str],
 ) -> None:
-    """Record one value from a file or the environment, or warn about its key."""
+    """Record one value from a file or the environment; an unknown key is a problem.
+
+    kojid refuses unknown options too: a misspelt key (``maxjbos``) would otherwise run
+    silently with the default of the key meant.
+    """
     if section == KOJID:
         key = KOJID_ALIASES.get(key, key)
         if key in OBSOLETE_KOJID_KEYS:
@@ -220,7 +229,7 @@ def _store(
     if _is_known(section, key) or (section == KOJID and kinds.is_rlimit_key(key)):
         raw[(section, key)] = (text, source)
     else:
-        warnings.append(f"{source.describe(section, key)}: unknown option, ignored")
+        problems.append(f"{source.describe(section, key)}: unknown option")
 
 
 def _is_known(section: str, key: str) -> bool:
@@ -256,10 +265,18 @@ def _parse_into(values: dict[str, Any], info: OptionInfo, text: str, source: Sou
     return None
 
 
+# Options whose default is the host's size: memory 3/4 of RAM, CPUs all, pids a fixed cap.
+_HOST_LIMITS = {"container_memory": "memory_bytes", "container_cpus": "cpus",
+                "container_pids": "pids"}  # fmt: skip
+
+
 def _default(info: OptionInfo) -> tuple[Source, Any]:
     """The default of an option that no layer set, deciding load-time defaults."""
     if info.section == ADJUTANT and info.key == "worker_name":
         return Source(Layer.DEFAULT, "host name"), socket.gethostname()
+    if info.section == ADJUTANT and info.key in _HOST_LIMITS:
+        limits = ResourceLimits.for_host()
+        return Source(Layer.DEFAULT, "host size"), getattr(limits, _HOST_LIMITS[info.key])
     candidate = CERT_DEFAULTS.get(info.key) if info.section == KOJID else None
     if candidate is not None and candidate.is_file():
         return Source(Layer.DEFAULT, "file exists"), candidate

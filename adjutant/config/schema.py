@@ -434,14 +434,29 @@ class AdjutantSettings:
         kinds.ULIMITS,
         "Ulimits of buildroot containers; nofile and nproc both, if any (default: podman's).",
     )
+    container_userns: bool = option(
+        True,
+        kinds.BOOL,
+        "Run buildroots in their own user namespace (podman userns=auto; needs a range for"
+        " the user containers in /etc/subuid and /etc/subgid, as scripts/setup-host writes).",
+    )
     container_memory: int | None = option(
-        None, kinds.optional(kinds.SIZE), "Memory limit of a buildroot container."
+        None,
+        kinds.optional(kinds.SIZE),
+        "Memory limit of a buildroot container (no swap on top); empty: none.",
+        default_doc="3/4 of the host's memory",
     )
     container_cpus: float | None = option(
-        None, kinds.optional(kinds.number(0.01)), "CPUs a buildroot container may use."
+        None,
+        kinds.optional(kinds.number(0.01)),
+        "CPUs a buildroot container may use; empty: no limit.",
+        default_doc="the host's CPU count",
     )
     container_pids: int | None = option(
-        None, kinds.optional(kinds.integer(1)), "Process limit of a buildroot container."
+        None,
+        kinds.optional(kinds.integer(1)),
+        "Process limit of a buildroot container; empty: none.",
+        default_doc=str(ResourceLimits.DEFAULT_PIDS),
     )
     pull_timeout: int = option(900, kinds.integer(1), "Seconds an image pull may take.")
     start_timeout: int = option(

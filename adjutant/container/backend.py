@@ -9,10 +9,12 @@ container can be created without the labels orphan sweeping relies on.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, ClassVar, Protocol
 
 LABEL_PREFIX = "io.adjutant."
 LABEL_TASK_ID = "io.adjutant.task-id"
@@ -22,6 +24,11 @@ LABEL_BUILDROOT_ID = "io.adjutant.buildroot-id"
 
 # Where exec output goes: an open binary file, or a callback fed each chunk as it arrives.
 OutputSink = BinaryIO | Callable[[bytes], None]
+
+
+def name_part(text: str) -> str:
+    """``text`` in the characters podman allows in a container name ([a-zA-Z0-9_.-])."""
+    return re.sub(r"[^a-zA-Z0-9_.-]", "_", text) or "_"
 
 
 def emit(output: OutputSink | None, chunk: bytes) -> None:
@@ -77,6 +84,18 @@ class ResourceLimits:
     cpus: float | None = None
     pids: int | None = None
 
+    # A build needs many processes (make -j, test suites) but not a fork bomb's.
+    DEFAULT_PIDS: ClassVar[int] = 16384
+
+    @classmethod
+    def for_host(cls) -> ResourceLimits:
+        """The default limits of a buildroot on this machine: 3/4 of its memory (the rest
+        keeps the worker, podman and the dashboard alive when a build runs away), all its
+        CPUs, DEFAULT_PIDS processes."""
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return cls(memory_bytes=memory * 3 // 4, cpus=float(os.cpu_count() or 1),
+                   pids=cls.DEFAULT_PIDS)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class ContainerSpec:
@@ -87,7 +106,7 @@ class ContainerSpec:
     worker: str
     role: str
     argv: tuple[str, ...] = ("sleep", "infinity")
-    name: str | None = None  # default: adjutant-<task_id>-<role>
+    name: str | None = None  # default: adjutant-<worker>-<task_id>-<role>
     buildroot_id: int | None = None
     extra_labels: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
@@ -101,6 +120,11 @@ class ContainerSpec:
     cap_drop: tuple[str, ...] = ("ALL",)
     cap_add: tuple[str, ...] = ()
     read_only_root: bool = False
+    # A private user namespace (podman userns=auto, ranges from /etc/subuid for the user
+    # "containers"): root and the build user inside are unused, unprivileged ids outside.
+    private_users: bool = False
+    # setuid/setgid binaries and file capabilities grant nothing (no_new_privs).
+    no_new_privileges: bool = True
     # Seconds between SIGTERM and SIGKILL when the container is stopped.
     stop_timeout_s: int = 10
     # Run podman's init (catatonit) as PID 1: it passes SIGTERM on, so a stop takes as long
@@ -131,7 +155,9 @@ class ContainerSpec:
 
     @property
     def container_name(self) -> str:
-        return self.name or f"adjutant-{self.task_id}-{self.role}"
+        # The worker is part of the name: two workers sharing one podman service (two hubs,
+        # or the appliance on a shared host) see overlapping task ids.
+        return self.name or f"adjutant-{name_part(self.worker)}-{self.task_id}-{self.role}"
 
     @property
     def labels(self) -> dict[str, str]:

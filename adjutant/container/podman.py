@@ -127,6 +127,7 @@ def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "cap_add": list(spec.cap_add),
         "privileged": False,
         "read_only": spec.read_only_root,
+        "no_new_privileges": spec.no_new_privileges,
         "stop_timeout": spec.stop_timeout_s,
         "init": spec.init,
     }
@@ -136,6 +137,11 @@ def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         kwargs["use_image_hosts"] = True
     if spec.image_resolv_conf:
         kwargs["use_image_resolve_conf"] = True
+    if spec.private_users:
+        # The API (podman 4.3) ignores nsmode "auto" alone and runs in the host's namespace;
+        # the CLI's --userns=auto also sets AutoUserNs in the id mappings, so do we.
+        kwargs["userns_mode"] = "auto"
+        kwargs["idmappings"] = {"AutoUserNs": True}
     if spec.user is not None:
         kwargs["user"] = spec.user
     if spec.workdir is not None:

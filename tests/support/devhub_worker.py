@@ -31,11 +31,13 @@ class DevhubSite(WorkerSite):
     hub_admin: DevHub | None = None
     kojid_conf: Path | None = None
     topurl: str = ""
+    worker_pid: int = 0
 
 
 @contextmanager
 def devhub_worker_site(base: Path, podman_url: str, task_image: str, worker_label: str,
-                       kojid_extra: dict[str, str] | None = None) -> Iterator[DevhubSite]:
+                       kojid_extra: dict[str, str] | None = None,
+                       adjutant_extra: dict[str, str] | None = None) -> Iterator[DevhubSite]:
     """Start devhub and the worker under ``base``; stop both when the block ends."""
     hub = DevHubProcess(base / "devhub")
     devhub_site.seed_site(hub.admin, base / "seed")
@@ -53,15 +55,16 @@ def devhub_worker_site(base: Path, podman_url: str, task_image: str, worker_labe
          "task_image_default": task_image, "repo_access": "mount",
          "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "5",
          "policy_enabled": "true", "policy_cache_ttl": str(POLICY_TTL_S),
-         "image_pull_policy": "never"},
+         "image_pull_policy": "never", **(adjutant_extra or {})},
     )  # fmt: skip
     admin = koji.ClientSession(hub.server, {"serverca": str(hub.serverca)})
     admin.ssl_login(cert=str(hub.admin_cert), serverca=str(hub.serverca))
     try:
-        with running_worker(conf, base / "worker.log"):
+        with running_worker(conf, base / "worker.log") as worker:
             yield DevhubSite(admin, devhub_site.BUILD_TAG, repo_id, workdir, worker_label,
                              PodmanBackend(podman_url, retry_attempts=2, retry_delay_s=0.5),
                              base, STOP_GRACE_S, worker_log=base / "worker.log",
-                             hub_admin=hub.admin, kojid_conf=conf, topurl=hub.topurl)
+                             hub_admin=hub.admin, kojid_conf=conf, topurl=hub.topurl,
+                             worker_pid=worker.pid)
     finally:
         hub.close()

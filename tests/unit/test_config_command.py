@@ -31,7 +31,7 @@ def test_check_on_a_broken_file_exits_2_and_names_every_problem(
 
     assert status == 2
     err = capsys.readouterr().err
-    assert err.startswith("invalid configuration, 6 problems:\n")
+    assert err.startswith("invalid configuration, 7 problems:\n")
     for key, value in [
         ("server", "hub.example.org/kojihub"),
         ("maxjobs", "ten"),
@@ -42,7 +42,7 @@ def test_check_on_a_broken_file_exits_2_and_names_every_problem(
     ]:
         assert f"{broken} [" in err
         assert f"] {key} = '{value}': " in err
-    assert f"{broken} [kojid] maxjob: unknown option, ignored" in err
+    assert f"{broken} [kojid] maxjob: unknown option" in err
 
 
 def test_check_on_a_good_config_reports_ok_and_warnings(
@@ -51,7 +51,7 @@ def test_check_on_a_good_config_reports_ok_and_warnings(
     conf = tmp_path / "kojid.conf"
     conf.write_text(
         "[kojid]\nserver = https://hub/kojihub\ntopurl = https://hub/kojifiles\n"
-        f"workdir = {tmp_path}/work\nmockdir = {tmp_path}/mock\nsurprise = 1\n"
+        f"workdir = {tmp_path}/work\nmockdir = {tmp_path}/mock\npkgurl = http://old/\n"
         f"[adjutant]\nstate_db = {tmp_path}/state.db\n",
         encoding="utf-8",
     )
@@ -61,7 +61,8 @@ def test_check_on_a_good_config_reports_ok_and_warnings(
 
     out = capsys.readouterr().out
     assert out == (
-        f"warning: {conf} [kojid] surprise: unknown option, ignored\nconfiguration OK ({conf})\n"
+        f"warning: {conf} [kojid] pkgurl: obsolete, ignored (kojid no longer reads it; topurl"
+        f" names the hub's files)\nconfiguration OK ({conf})\n"
     )
 
 

@@ -259,15 +259,17 @@ def test_environment_values_use_the_same_types_as_files() -> None:
     assert settings.adjutant.container_mounts == (Mount(Path("/srv/x"), "/x", read_only=False),)
 
 
-def test_unknown_variables_with_our_prefix_are_warned_and_others_ignored() -> None:
+def test_unknown_variables_with_our_prefix_are_refused_and_others_ignored() -> None:
     environ = dict(HUB, KOJI_ADJUTANT_PULL_TIMOUT="3", KOJI_ADJUTANT_KOJID_MAXJOB="2", HOME="/root")
 
-    settings = load([], environ, check_paths=False)
+    with pytest.raises(InvalidConfig) as excinfo:
+        load([], environ, check_paths=False)
 
-    assert settings.warnings == (
-        "KOJI_ADJUTANT_KOJID_MAXJOB: unknown option, ignored",
-        "KOJI_ADJUTANT_PULL_TIMOUT: unknown option, ignored",
+    assert problems_of(excinfo) == (
+        "KOJI_ADJUTANT_KOJID_MAXJOB: unknown option",
+        "KOJI_ADJUTANT_PULL_TIMOUT: unknown option",
     )
+    assert load([], dict(HUB, HOME="/root"), check_paths=False).warnings == ()
 
 
 # -- keys kojid treats specially ----------------------------------------------------------
@@ -283,14 +285,18 @@ def test_plugins_is_another_spelling_of_plugin(tmp_path: Path) -> None:
 
 
 def test_rlimit_keys_are_collected_upper_case(tmp_path: Path) -> None:
-    conf = write(tmp_path / "k.conf", "[kojid]\nRLIMIT_NOFILE = 4096 8192\nrlimit_bogus = 1\n")
+    conf = write(tmp_path / "k.conf", "[kojid]\nRLIMIT_NOFILE = 4096 8192\n")
     environ = dict(HUB, KOJI_ADJUTANT_KOJID_RLIMIT_NPROC="512")
 
     settings = load([conf], environ, check_paths=False)
 
     assert settings.kojid.rlimits == (("RLIMIT_NOFILE", "4096 8192"), ("RLIMIT_NPROC", "512"))
     assert settings.source("kojid", "rlimit_nproc").layer is Layer.ENV
-    assert settings.warnings == (f"{conf} [kojid] rlimit_bogus: unknown option, ignored",)
+    assert settings.warnings == ()
+    bogus = write(tmp_path / "b.conf", "[kojid]\nrlimit_bogus = 1\n")
+    with pytest.raises(InvalidConfig) as excinfo:
+        load([bogus], HUB, check_paths=False)
+    assert problems_of(excinfo) == (f"{bogus} [kojid] rlimit_bogus: unknown option",)
 
 
 def test_rlimit_values_must_be_integers(tmp_path: Path) -> None:
@@ -304,20 +310,27 @@ def test_rlimit_values_must_be_integers(tmp_path: Path) -> None:
     )
 
 
-def test_unknown_sections_and_keys_are_warned_not_fatal(tmp_path: Path) -> None:
-    conf = write(
-        tmp_path / "k.conf",
-        "[kojid]\nmaxjob = 4\npkgurl = http://old/\n[adjutant]\npull_timout = 3\n[mock]\na = 1\n",
-    )
+def test_unknown_sections_and_obsolete_keys_are_warned_not_fatal(tmp_path: Path) -> None:
+    conf = write(tmp_path / "k.conf", "[kojid]\npkgurl = http://old/\n[mock]\na = 1\n")
 
     settings = load([conf], HUB, check_paths=False)
 
     assert settings.warnings == (
-        f"{conf} [kojid] maxjob: unknown option, ignored",
         f"{conf} [kojid] pkgurl: obsolete, ignored"
         " (kojid no longer reads it; topurl names the hub's files)",
-        f"{conf} [adjutant] pull_timout: unknown option, ignored",
         f"{conf}: unknown section [mock] ignored",
+    )
+
+
+def test_a_misspelt_key_is_refused_rather_than_run_with_the_default(tmp_path: Path) -> None:
+    conf = write(tmp_path / "k.conf", "[kojid]\nmaxjbos = 4\n[adjutant]\npull_timout = 3\n")
+
+    with pytest.raises(InvalidConfig) as excinfo:
+        load([conf], HUB, check_paths=False)
+
+    assert problems_of(excinfo) == (
+        f"{conf} [kojid] maxjbos: unknown option",
+        f"{conf} [adjutant] pull_timout: unknown option",
     )
 
 
@@ -330,6 +343,7 @@ def test_all_problems_are_reported_together_naming_source_key_and_value() -> Non
         load([broken], {"KOJI_ADJUTANT_STOP_GRACE": "-1"}, {"sleeptime": "0"}, check_paths=False)
 
     assert problems_of(excinfo) == (
+        f"{broken} [kojid] maxjob: unknown option",
         f"{broken} [kojid] server = 'hub.example.org/kojihub':"
         " URL scheme must be one of http, https",
         f"{broken} [kojid] maxjobs = 'ten': not an integer",
@@ -344,8 +358,8 @@ def test_all_problems_are_reported_together_naming_source_key_and_value() -> Non
         f"{broken} [adjutant] dashboard_port = '70000': out of range (allowed: 1..65535)",
     )
     message = str(excinfo.value)
-    assert message.startswith("invalid configuration, 8 problems:\n  - ")
-    assert f"warnings:\n  - {broken} [kojid] maxjob: unknown option, ignored" in message
+    assert message.startswith("invalid configuration, 9 problems:\n  - ")
+    assert f"  - {broken} [kojid] maxjob: unknown option\n" in message
     assert isinstance(excinfo.value, ConfigError)
 
 
@@ -563,3 +577,19 @@ def test_a_value_that_failed_to_parse_is_not_also_path_checked(tmp_path: Path) -
         "KOJI_ADJUTANT_CONTAINER_MOUNTS = 'not-a-mount':"
         " 'not-a-mount' is not SOURCE:TARGET[:OPTIONS]",
     )
+
+
+def test_buildroot_limits_default_to_the_hosts_size_and_an_empty_value_lifts_them() -> None:
+    host_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+    limits = load([], HUB, check_paths=False).adjutant.resource_limits
+
+    assert limits == ResourceLimits(memory_bytes=host_memory * 3 // 4,
+                                    cpus=float(os.cpu_count() or 1), pids=16384)  # fmt: skip
+    lifted = load([], dict(HUB, KOJI_ADJUTANT_CONTAINER_MEMORY="", KOJI_ADJUTANT_CONTAINER_PIDS="",
+                           KOJI_ADJUTANT_CONTAINER_CPUS=""), check_paths=False)  # fmt: skip
+    assert lifted.adjutant.resource_limits == ResourceLimits()
+    set_ = load([], dict(HUB, KOJI_ADJUTANT_CONTAINER_MEMORY="2G", KOJI_ADJUTANT_CONTAINER_PIDS="99"),
+                check_paths=False)  # fmt: skip
+    assert set_.adjutant.resource_limits.memory_bytes == 2 << 30
+    assert set_.adjutant.resource_limits.pids == 99

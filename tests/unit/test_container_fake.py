@@ -119,7 +119,7 @@ def test_list_filters_by_all_labels(fake: FakeBackend) -> None:
     fake.create(spec(2))
     found = fake.list({LABEL_TASK_ID: "1", "io.adjutant.worker": "w1"})
     assert [info.id for info in found] == [first]
-    assert found[0].name == "adjutant-1-build"
+    assert found[0].name == "adjutant-w1-1-build"
     assert fake.list({"io.adjutant.worker": "other"}) == []
 
 
@@ -135,7 +135,7 @@ def test_missing_containers_and_images_raise_like_podman(fake: FakeBackend) -> N
 
 def test_containers_are_found_by_name_too(fake: FakeBackend) -> None:
     container_id = started(fake)
-    fake.remove("adjutant-1-build")
+    fake.remove("adjutant-w1-1-build")
     assert container_id not in fake.containers
 
 

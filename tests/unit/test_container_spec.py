@@ -49,6 +49,7 @@ def full_spec() -> ContainerSpec:
         timezone="local",
         image_hosts=True,
         image_resolv_conf=True,
+        private_users=True,
     )
 
 
@@ -57,7 +58,7 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
         "image": "localhost/adjutant/fedora:41",
         "command": ["sleep", "infinity"],
         "entrypoint": [],
-        "name": "adjutant-123-build",
+        "name": "adjutant-builder-1-123-build",
         "labels": {
             LABEL_TASK_ID: "123",
             LABEL_WORKER: "builder-1",
@@ -93,6 +94,7 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
         "cap_add": ["CHOWN"],
         "privileged": False,
         "read_only": True,
+        "no_new_privileges": True,
         "stop_timeout": 30,
         "init": True,
         "timezone": "local",
@@ -105,6 +107,8 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
         "cpu_period": 100_000,
         "cpu_quota": 150_000,
         "pids_limit": 256,
+        "userns_mode": "auto",
+        "idmappings": {"AutoUserNs": True},
     }
 
 
@@ -114,7 +118,8 @@ def test_minimal_spec_is_least_privilege() -> None:
     assert kwargs["cap_drop"] == ["ALL"] and kwargs["cap_add"] == []
     assert kwargs["privileged"] is False
     assert kwargs["mounts"] == [] and kwargs["ulimits"] == []
-    for absent in ("user", "working_dir", "mem_limit", "cpu_quota", "pids_limit"):
+    assert kwargs["no_new_privileges"] is True
+    for absent in ("user", "working_dir", "mem_limit", "cpu_quota", "pids_limit", "userns_mode"):
         assert absent not in kwargs
 
 
@@ -131,12 +136,18 @@ def test_podman_py_accepts_the_arguments_and_renders_the_payload_we_mean() -> No
     assert payload["resource_limits"]["cpu"]["quota"] == 150_000
     assert payload["read_only_filesystem"] is True
     assert payload["work_dir"] == "/builddir"
+    assert payload["userns"] == {"nsmode": "auto"}
+    assert payload["idmappings"] == {"AutoUserNs": True}
+    assert payload["no_new_privileges"] is True
 
 
-def test_default_name_is_adjutant_task_role_unless_named() -> None:
+def test_default_name_is_adjutant_worker_task_role_unless_named() -> None:
     assert ContainerSpec(image="i", task_id=9, worker="w", role="srpm").container_name == (
-        "adjutant-9-srpm"
+        "adjutant-w-9-srpm"
     )
+    # a worker name podman would refuse in a container name is made safe, not rejected
+    odd = ContainerSpec(image="i", task_id=9, worker="host/1 a", role="srpm")
+    assert odd.container_name == "adjutant-host_1_a-9-srpm"
     named = ContainerSpec(image="i", task_id=9, worker="w", role="srpm", name="custom")
     assert named.container_name == "custom"
 

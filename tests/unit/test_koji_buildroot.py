@@ -170,7 +170,7 @@ def test_container_is_labelled_locked_down_and_limited_from_settings(tmp_path: P
     buildroot = setup.build()
 
     spec = setup.spec
-    assert spec.image == IMAGE and spec.container_name == f"adjutant-{TASK_ID}-buildroot"
+    assert spec.image == IMAGE and spec.container_name == f"adjutant-{WORKER}-{TASK_ID}-buildroot"
     assert spec.labels == {
         LABEL_TASK_ID: str(TASK_ID), LABEL_WORKER: WORKER, LABEL_ROLE: "buildroot",
         LABEL_BUILDROOT_ID: str(buildroot.id),
@@ -535,3 +535,26 @@ def test_network_enabled_gives_build_steps_the_network_too(tmp_path: Path) -> No
     assert setup.spec.network is NetworkMode.BRIDGE
     rpmbuilds = [c for c in setup.backend.calls_to("exec") if c["argv"][0] == "rpmbuild"]
     assert rpmbuilds and all(call["network"] for call in rpmbuilds)
+
+
+def test_a_build_killed_at_the_memory_limit_says_so_and_names_the_limit(tmp_path: Path) -> None:
+    setup = Setup(tmp_path)
+    setup.backend.on_exec(("rpmbuild", "-bb"), exit_code=1, output=b"gcc: fatal: Killed\n")
+    setup.backend.on_exec(("cat", "/sys/fs/cgroup/memory.events"),
+                          output=b"low 0\nhigh 0\nmax 12\noom 3\noom_kill 1\n2147483648\n")
+    with setup.buildroot() as buildroot, pytest.raises(BuildFailed) as failure:
+        buildroot.build(RPMS_DIR / SRPM_NAME, "x86_64")
+
+    assert str(failure.value) == (
+        "error building package (arch x86_64), rpmbuild -bb ran out of memory: a process was "
+        "killed at the buildroot's memory limit of 2.0 GiB ([adjutant] container_memory); "
+        "see build.log"
+    )
+    assert setup.backend.containers == {}
+
+
+def test_memory_limit_text_needs_an_oom_kill() -> None:
+    from adjutant.buildroot.container_steps import memory_limit_text
+
+    assert memory_limit_text("oom 0\noom_kill 0\nmax\n") is None
+    assert memory_limit_text("oom_kill 2\nmax\n") == "max"

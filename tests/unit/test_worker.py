@@ -44,8 +44,8 @@ def test_sweep_removes_containers_no_live_task_owns_and_their_scratch(tmp_path: 
 
     removed = sweep_orphans(backend, "w1", live_task_ids={102}, workdir=tmp_path)
 
-    assert removed == ["adjutant-101-buildroot"]
-    assert names(backend) == {"adjutant-102-buildroot", "adjutant-103-buildroot"}
+    assert removed == ["adjutant-w1-101-buildroot"]
+    assert names(backend) == {"adjutant-w1-102-buildroot", "adjutant-another-host-103-buildroot"}
     assert not scratch.exists()
     assert task_workdir(tmp_path, 10101) == tmp_path / "tasks" / "101" / "10101"
 
@@ -56,7 +56,7 @@ def test_removing_a_tasks_containers_leaves_other_tasks_alone() -> None:
     started(backend, 7, role="scm")
     started(backend, 8)
     remove_task_containers(backend, "w1", 7)
-    assert names(backend) == {"adjutant-8-buildroot"}
+    assert names(backend) == {"adjutant-w1-8-buildroot"}
 
 
 class FakeManager:
@@ -162,3 +162,13 @@ def test_pidfile_locked_elsewhere_is_a_config_error(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_two_workers_on_one_podman_run_the_same_task_id_side_by_side(tmp_path: Path) -> None:
+    backend = FakeBackend([IMAGE])
+    started(backend, 700002, worker="hub-a-builder")
+    started(backend, 700002, worker="hub-b-builder")  # the name clash used to refuse this
+    assert sweep_orphans(backend, "hub-a-builder", live_task_ids=(), workdir=tmp_path) == [
+        "adjutant-hub-a-builder-700002-buildroot"
+    ]
+    assert names(backend) == {"adjutant-hub-b-builder-700002-buildroot"}
