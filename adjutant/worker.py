@@ -17,11 +17,14 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+import koji
 import koji.daemon
+import koji.tasks
 
 from adjutant.container.backend import LABEL_TASK_ID, LABEL_WORKER, ContainerBackend
 from adjutant.errors import ContainerError, ContainerNotFound
 from adjutant.policy.resolver import ImageResolver
+from adjutant.state import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +98,14 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
 
     def __init__(
         self, options: Any, session: Any, *, worker_name: str, backend: ContainerBackend,
-        resolver: ImageResolver | None = None,
+        resolver: ImageResolver | None = None, recorder: Recorder | None = None,
     ) -> None:
         super().__init__(options, session)
         self.worker_name = worker_name
         self.backend = backend
         self.resolver = resolver
+        self.recorder = recorder or Recorder.disabled()
+        self._task_rows: dict[int, dict[str, Any]] = {}
         self.stopping = False
         self.main_pid = os.getpid()
 
@@ -120,6 +125,9 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
     def cleanupTask(self, task_id: int, wait: bool = True) -> bool:  # noqa: N802
         done: bool = super().cleanupTask(task_id, wait=wait)
         if done:
+            # A process that was killed could not record its own end.
+            self.recorder.for_task(task_id).ended("CANCELED", fault="the task process was stopped")
+            self._task_rows.pop(task_id, None)
             try:
                 remove_task_containers(self.backend, self.worker_name, task_id)
             except ContainerError as exc:
@@ -131,6 +139,13 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
                 log.info("task %s: removed scratch dir %s", task_id, scratch)
         return done
 
+    def takeTask(self, task: dict[str, Any]) -> bool:  # noqa: N802 (koji's hook)
+        # The hub's task row (parent, arch) is what the dashboard shows about the task.
+        if isinstance(task, dict) and isinstance(task.get("id"), int):
+            self._task_rows[task["id"]] = task
+        taken: bool = super().takeTask(task)
+        return taken
+
     def forkTask(self, handler: Any) -> Any:  # noqa: N802 (koji's hook)
         self.choose_image(handler)
         return super().forkTask(handler)
@@ -140,7 +155,44 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
             stop_on_signals()
         else:
             self.choose_image(handler)  # run in this process (foreground or single mode)
+        record_with = getattr(handler, "record_with", None)
+        if record_with is not None:
+            record_with(self.recorder)
+        self.record_outcome(handler)
         super().runTask(handler)
+
+    def record_outcome(self, handler: Any) -> None:
+        """Record the task's start now and its end as koji's runTask reports it to the hub
+        (CLOSED with the result, FAILED with the fault text, CANCELED when stopped)."""
+        task = self.recorder.for_task(handler.id)
+        row = self._task_rows.get(handler.id, {})
+        key = handler.image_key() if hasattr(handler, "image_key") else None
+        task.started(
+            handler.method, arch=key[1] if key else row.get("arch"),
+            tag=str(key[0]) if key else None, parent=row.get("parent"),
+            work_dir=Path(handler.workdir),
+        )  # fmt: skip
+        run = handler.run
+
+        def recorded_run() -> Any:
+            try:
+                result = run()
+            except koji.tasks.RefuseTask as exc:
+                task.ended("REFUSED", fault=str(exc))
+                raise
+            except koji.GenericError as exc:
+                task.ended("FAILED", fault=str(exc))
+                raise
+            except Exception as exc:
+                task.ended("FAILED", fault=f"{type(exc).__name__}: {exc}")
+                raise
+            except BaseException:
+                task.ended("CANCELED", fault="the task process was stopped")
+                raise
+            task.ended("CLOSED", result=result)
+            return result
+
+        handler.run = recorded_run
 
     def choose_image(self, handler: Any) -> None:
         """Resolve the task image in the daemon, before the fork, so the policy cache (and

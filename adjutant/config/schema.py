@@ -407,6 +407,18 @@ class AdjutantSettings:
         "State store shared by worker and dashboard.",
         path_check=PathCheck.WRITABLE_PARENT,
     )
+    state_retention: int = option(
+        7, kinds.integer(1), "Days the state store keeps finished tasks (the dashboard's history)."
+    )
+    dashboard_enabled: bool = option(
+        True, kinds.BOOL, "adjutant worker runs the dashboard (adjutant web) beside itself."
+    )
+    dashboard_token: str = option(
+        "",
+        kinds.TEXT,
+        "Bearer token the dashboard requires (Authorization: Bearer ...); empty: none.",
+        secret=True,
+    )
 
     @property
     def resource_limits(self) -> ResourceLimits:

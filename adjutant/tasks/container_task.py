@@ -17,14 +17,28 @@ from koji.tasks import BaseTaskHandler, RefuseTask
 from adjutant.config import Settings
 from adjutant.container.backend import ContainerBackend
 from adjutant.errors import BuildFailed, ContainerUnavailable, TaskParamError
-from adjutant.policy.provision import provide_image
+from adjutant.policy.provision import our_image_folder, provide_image
 from adjutant.policy.resolver import ImageChoice, ImageResolver
 from adjutant.results import RpmIdentity, read_identity
+from adjutant.state import Recorder, TaskRecorder
+from adjutant.state.recorder import IMAGE_PROVISIONS
 from adjutant.tasks.params import check_tag_ref
 
 
 class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
     """Base of the handlers that run a container buildroot; the build tag is params[1]."""
+
+    # The worker hands its recorder to the handler before the task runs (``record_with``);
+    # a handler made elsewhere (tests, tools) records nothing.
+    recorder: Recorder = Recorder.disabled()
+
+    def record_with(self, recorder: Recorder) -> None:
+        """Record this task's buildroot, steps and containers with ``recorder``."""
+        self.recorder = recorder
+
+    @property
+    def task_recorder(self) -> TaskRecorder:
+        return self.recorder.for_task(self.id)
 
     def checkHost(self, hostdata: Mapping[str, Any]) -> bool:  # noqa: N802 (koji's hook)
         """kojid's checkHostArch: the build tag's arches must meet the host's."""
@@ -84,15 +98,21 @@ class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
             adjutant.task_image_default, "task_image_default"
         )
         try:
-            provide_image(
-                backend, choice, pull_policy=adjutant.image_pull_policy,
-                images_dir=adjutant.images_dir, timeout_s=float(adjutant.pull_timeout),
-                attempts=adjutant.podman_retry_attempts,
-                retry_delay_s=float(adjutant.podman_retry_delay),
-            )  # fmt: skip
+            with self.task_recorder.phase("provide-image"):
+                present = backend.image_exists(choice.image)
+                provide_image(
+                    backend, choice, pull_policy=adjutant.image_pull_policy,
+                    images_dir=adjutant.images_dir, timeout_s=float(adjutant.pull_timeout),
+                    attempts=adjutant.podman_retry_attempts,
+                    retry_delay_s=float(adjutant.podman_retry_delay),
+                )  # fmt: skip
         except ContainerUnavailable as exc:
             raise RefuseTask(f"the podman service is unavailable: {exc}") from exc
         self.logger.info("task image %s (%s)", choice.image, choice.reason)
+        self.task_recorder.image(choice.image, reason=choice.reason)
+        if not present:  # built from images/ or pulled: the dashboard counts provisions
+            source = "build" if our_image_folder(choice.image, adjutant.images_dir) else "pull"
+            self.recorder.count(IMAGE_PROVISIONS, {"source": source})
         choice_made: ImageChoice = choice
         return choice_made
 
