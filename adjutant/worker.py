@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import signal
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,45 @@ def remove_task_containers(backend: ContainerBackend, worker: str, task_id: int)
         except ContainerNotFound:
             continue
         log.info("task %s: removed container %s", task_id, info.name)
+
+
+def record_task(recorder: Recorder, handler: Any, row: Mapping[str, Any]) -> None:
+    """Record the task's start now and its end as koji's runTask reports it to the hub
+    (CLOSED with the result, FAILED with the fault text, CANCELED when stopped).
+
+    ``row`` is the hub's task entry (parent, arch) when the worker has it.
+    """
+    record_with = getattr(handler, "record_with", None)
+    if record_with is not None:
+        record_with(recorder)
+    task = recorder.for_task(handler.id)
+    key = handler.image_key() if hasattr(handler, "image_key") else None
+    task.started(
+        handler.method, arch=key[1] if key else row.get("arch"),
+        tag=str(key[0]) if key else None, parent=row.get("parent"),
+        work_dir=Path(handler.workdir),
+    )  # fmt: skip
+    run = handler.run
+
+    def recorded_run() -> Any:
+        try:
+            result = run()
+        except koji.tasks.RefuseTask as exc:
+            task.ended("REFUSED", fault=str(exc))
+            raise
+        except koji.GenericError as exc:
+            task.ended("FAILED", fault=str(exc))
+            raise
+        except Exception as exc:
+            task.ended("FAILED", fault=f"{type(exc).__name__}: {exc}")
+            raise
+        except BaseException:
+            task.ended("CANCELED", fault="the task process was stopped")
+            raise
+        task.ended("CLOSED", result=result)
+        return result
+
+    handler.run = recorded_run
 
 
 class TaskStopped(SystemExit):
@@ -155,44 +194,9 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
             stop_on_signals()
         else:
             self.choose_image(handler)  # run in this process (foreground or single mode)
-        record_with = getattr(handler, "record_with", None)
-        if record_with is not None:
-            record_with(self.recorder)
-        self.record_outcome(handler)
+        record_task(self.recorder, handler, self._task_rows.get(handler.id, {}))
         super().runTask(handler)
 
-    def record_outcome(self, handler: Any) -> None:
-        """Record the task's start now and its end as koji's runTask reports it to the hub
-        (CLOSED with the result, FAILED with the fault text, CANCELED when stopped)."""
-        task = self.recorder.for_task(handler.id)
-        row = self._task_rows.get(handler.id, {})
-        key = handler.image_key() if hasattr(handler, "image_key") else None
-        task.started(
-            handler.method, arch=key[1] if key else row.get("arch"),
-            tag=str(key[0]) if key else None, parent=row.get("parent"),
-            work_dir=Path(handler.workdir),
-        )  # fmt: skip
-        run = handler.run
-
-        def recorded_run() -> Any:
-            try:
-                result = run()
-            except koji.tasks.RefuseTask as exc:
-                task.ended("REFUSED", fault=str(exc))
-                raise
-            except koji.GenericError as exc:
-                task.ended("FAILED", fault=str(exc))
-                raise
-            except Exception as exc:
-                task.ended("FAILED", fault=f"{type(exc).__name__}: {exc}")
-                raise
-            except BaseException:
-                task.ended("CANCELED", fault="the task process was stopped")
-                raise
-            task.ended("CLOSED", result=result)
-            return result
-
-        handler.run = recorded_run
 
     def choose_image(self, handler: Any) -> None:
         """Resolve the task image in the daemon, before the fork, so the policy cache (and

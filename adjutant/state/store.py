@@ -110,6 +110,14 @@ def upsert(conn: sqlite3.Connection, table: str, key: Mapping[str, Any],
     )
 
 
+def update(conn: sqlite3.Connection, table: str, key: Mapping[str, Any],
+           values: Mapping[str, Any]) -> None:  # fmt: skip
+    """Update ``values`` in the row of ``key`` (no row: nothing happens)."""
+    sets = ", ".join(f"{name} = ?" for name in values)
+    where = " AND ".join(f"{name} = ?" for name in key)
+    conn.execute(f"UPDATE {table} SET {sets} WHERE {where}", (*values.values(), *key.values()))
+
+
 def add_counter(conn: sqlite3.Connection, metric: str, labels: Mapping[str, str],
                 amount: float) -> None:  # fmt: skip
     key = json.dumps(dict(sorted(labels.items())))

@@ -1,0 +1,96 @@
+"""Reading a task's log for the dashboard: byte ranges and a Server-Sent Events follower.
+
+While the task runs its logs are files in its work dir (the path the recorder noted); koji
+removes the work dir when the task ends, so a finished task's log is read from the hub's
+copy under topurl (the worker uploaded it there). Names are checked against the task's own
+recorded logs, so no path from a request ever reaches the file system.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import koji
+import requests
+
+LOG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}$")
+MAX_RANGE_BYTES = 1 << 20
+POLL_S = 0.5
+MAX_STREAM_S = 600.0  # the browser's EventSource reconnects with Last-Event-ID after this
+HUB_TIMEOUT_S = 10.0
+
+
+class LogUnavailable(Exception):
+    """The log is neither on this worker nor readable from the hub."""
+
+
+def is_valid_name(name: str) -> bool:
+    return bool(LOG_NAME.match(name)) and ".." not in name
+
+
+def read_range(path: Path | None, topurl: str, task_id: int, name: str, offset: int,
+               limit: int = MAX_RANGE_BYTES) -> bytes:  # fmt: skip
+    """Up to ``limit`` bytes of the log from ``offset``: the local file, else the hub's copy.
+
+    Raises:
+        LogUnavailable: neither can be read.
+    """
+    if path is not None and path.is_file():
+        with path.open("rb") as log_file:
+            log_file.seek(offset)
+            return log_file.read(limit)
+    if not topurl:
+        raise LogUnavailable(f"{name} is no longer on this worker and no topurl is known")
+    url = f"{topurl.rstrip('/')}/{koji.pathinfo.taskrelpath(task_id)}/{name}"
+    headers = {"Range": f"bytes={offset}-{offset + limit - 1}"}
+    try:
+        reply = requests.get(url, headers=headers, timeout=HUB_TIMEOUT_S)
+    except requests.RequestException as exc:
+        raise LogUnavailable(f"{name}: the hub's copy cannot be read: {exc}") from exc
+    if reply.status_code == 416:
+        return b""
+    if reply.status_code not in (200, 206):
+        raise LogUnavailable(f"{name}: the hub's copy answered HTTP {reply.status_code}")
+    data = reply.content
+    return data[offset:offset + limit] if reply.status_code == 200 else data
+
+
+def follow(path: Path | None, offset: int, is_running: Callable[[], str | None],
+           *, max_s: float = MAX_STREAM_S) -> Iterator[str]:  # fmt: skip
+    """Server-Sent Events of the log's complete lines from ``offset`` while the task runs.
+
+    ``is_running`` returns None while the task is open, else its final state; then the
+    rest of the file is sent and an ``end`` event carrying the state closes the stream. Each
+    event's id is the byte offset after it, which EventSource sends back on reconnect.
+    """
+    deadline = time.monotonic() + max_s
+    pending = b""
+    yield "retry: 2000\n\n"
+    while True:
+        final = is_running()
+        chunk = b""
+        if path is not None and path.is_file():
+            with path.open("rb") as log_file:
+                log_file.seek(offset + len(pending))
+                chunk = log_file.read(MAX_RANGE_BYTES)
+        pending += chunk
+        cut = pending.rfind(b"\n") + 1
+        if final is not None:
+            cut = len(pending)  # the task ended: nothing more will be written
+        if cut:
+            lines = pending[:cut].decode(errors="replace").splitlines()
+            offset += cut
+            pending = pending[cut:]
+            yield f"id: {offset}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
+        if final is not None and not chunk:
+            yield f"event: end\ndata: {json.dumps({'state': final})}\n\n"
+            return
+        if time.monotonic() > deadline:
+            return
+        if not chunk:
+            yield ": keep-alive\n\n" if int(time.monotonic()) % 15 == 0 else ""
+            time.sleep(POLL_S)
