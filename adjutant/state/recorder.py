@@ -167,10 +167,13 @@ class TaskRecorder:
     def started(self, method: str, *, arch: str | None, tag: str | None,
                 parent: int | None, work_dir: Path) -> None:  # fmt: skip
         self._method, self._started = method, time.time()
-        self.recorder.write("the task start", lambda c: store.upsert(
-            c, "tasks", {"id": self.task_id}, dict(worker=self.recorder.worker, method=method, arch=arch,
-                     tag=tag, parent=parent, state="OPEN", started_at=self._started,
-                     ended_at=None, result=None, fault=None, work_dir=str(work_dir))))  # fmt: skip
+        values = {
+            "worker": self.recorder.worker, "method": method, "arch": arch, "tag": tag,
+            "parent": parent, "state": "OPEN", "started_at": self._started, "ended_at": None,
+            "result": None, "fault": None, "work_dir": str(work_dir),
+        }  # fmt: skip
+        self.recorder.write("the task start",
+                            lambda c: store.upsert(c, "tasks", {"id": self.task_id}, values))
 
     def ended(self, state: str, *, result: object = None, fault: str | None = None) -> None:
         """The task's end: CLOSED with its result, FAILED with its fault, or CANCELED."""

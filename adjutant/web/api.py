@@ -185,8 +185,8 @@ def log_range(task_id: int, name: str) -> Response:
         data = task_logs.read_range(path, _topurl(), task_id, name, offset, limit)
     except task_logs.LogUnavailable as exc:
         return error_response(404, "log_unavailable", str(exc))
-    reply = Response(data, mimetype="text/plain")
-    reply.charset = "utf-8"
+    # Bytes as the file holds them; a build log is meant to be UTF-8.
+    reply = Response(data, content_type="text/plain; charset=utf-8")
     reply.headers["X-Next-Offset"] = str(offset + len(data))
     return reply
 

@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     settings = config.load(args.config or None, overrides=overrides)
     adjutant = settings.adjutant
     host = adjutant.dashboard_bind
-    bind = f"[{host}]:{adjutant.dashboard_port}" if ":" in host else f"{host}:{adjutant.dashboard_port}"
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    bind = f"{host}:{adjutant.dashboard_port}"
     log.info("dashboard of %s on http://%s/ (state %s)", adjutant.worker_name, bind,
              adjutant.state_db)  # fmt: skip
     options = {

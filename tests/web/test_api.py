@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 from flask.testing import FlaskClient
 
+from adjutant.errors import BuildFailed
 from adjutant.state import store
 from adjutant.web import create_app
 from tests.web.conftest import FAILED_TASK_ID, IMAGE, TASK_ID, TOKEN, Site
@@ -55,7 +56,7 @@ def test_task_detail_shows_steps_containers_image_and_result_of_a_real_build(
 
 
 def test_failed_build_records_the_fault_the_hub_gets(site: Site, client: FlaskClient) -> None:
-    with pytest.raises(Exception) as failure:
+    with pytest.raises(BuildFailed) as failure:
         site.run_build(FAILED_TASK_ID, fail_rpmbuild=True)
     task = client.get(f"/api/v1/tasks/{FAILED_TASK_ID}").get_json()
     assert task["state"] == "FAILED"
@@ -64,7 +65,7 @@ def test_failed_build_records_the_fault_the_hub_gets(site: Site, client: FlaskCl
 
 
 def test_task_list_filters_and_pages(site: Site, client: FlaskClient) -> None:
-    with pytest.raises(Exception):
+    with pytest.raises(BuildFailed):
         site.run_build(FAILED_TASK_ID, fail_rpmbuild=True)
     everything = client.get("/api/v1/tasks").get_json()
     check_against_openapi("/api/v1/tasks", 200, everything)
