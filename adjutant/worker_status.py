@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from adjutant import __version__
+from adjutant.config.settings import redact_url
 from adjutant.container.probe import probe_podman
 from adjutant.policy.resolver import ImageResolver
 from adjutant.state import Recorder
 from adjutant.state.recorder import POLICY_LOOKUPS
+from adjutant.task_logs import redact_line
 
 MIN_INTERVAL_S = 5.0
 
@@ -39,7 +41,7 @@ class WorkerStatus:
                  resolver: ImageResolver | None = None) -> None:  # fmt: skip
         self.recorder = recorder
         self.podman_url = podman_url
-        self.hub_url = hub_url
+        self.hub_url = redact_url(hub_url)  # shown on the dashboard
         self.topurl = topurl
         self.workdir = workdir
         self.maxjobs = maxjobs
@@ -60,7 +62,7 @@ class WorkerStatus:
         hostdata = getattr(manager, "hostdata", None) or {}
         self.recorder.heartbeat(
             pid=os.getpid(), version=__version__, started_at=self.started_at,
-            hub_url=self.hub_url, hub_ok=int(hub_ok), hub_error=hub_error,
+            hub_url=self.hub_url, hub_ok=int(hub_ok), hub_error=redact_line(hub_error),
             podman_ok=int(podman.ok), podman_version=podman.version, podman_error=podman.error,
             maxjobs=self.maxjobs, running=len(getattr(manager, "pids", {})),
             load=os.getloadavg()[0], capacity=hostdata.get("capacity"),

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from adjutant.state import store
+from adjutant.task_logs import redact_line
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,7 @@ class TaskRecorder:
         """The task's end: CLOSED with its result, FAILED with its fault, or CANCELED."""
         ended = time.time()
         text = None if result is None else json.dumps(result, default=str)
+        fault = None if fault is None else redact_line(fault)  # an SCM URL may hold a password
 
         def work(conn: sqlite3.Connection) -> None:
             row = conn.execute("SELECT method, started_at, state FROM tasks WHERE id = ?",
@@ -219,7 +221,8 @@ class TaskRecorder:
             cursor = conn.execute(
                 "INSERT INTO steps (task_id, name, argv, user, log_name, started_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (self.task_id, name, json.dumps(list(argv)), user, log_name, handle.started_at),
+                (self.task_id, name, json.dumps([redact_line(arg) for arg in argv]), user,
+                 log_name, handle.started_at),
             )
             handle.row_id = cursor.lastrowid
 
@@ -229,6 +232,7 @@ class TaskRecorder:
     def step_ended(self, handle: StepHandle, *, exit_code: int | None,
                    error: str | None = None) -> None:  # fmt: skip
         ended = time.time()
+        error = None if error is None else redact_line(error)[:500]
 
         def work(conn: sqlite3.Connection) -> None:
             if handle.row_id is not None:
@@ -246,7 +250,7 @@ class TaskRecorder:
         try:
             yield
         except BaseException as exc:
-            self.step_ended(handle, exit_code=1, error=str(exc)[:500])
+            self.step_ended(handle, exit_code=1, error=str(exc))
             raise
         self.step_ended(handle, exit_code=0)
 

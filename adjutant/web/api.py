@@ -26,6 +26,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry
 
 from adjutant import __version__
+from adjutant.config.settings import redact_url
 from adjutant.state import store
 from adjutant.web import task_logs
 from adjutant.web.app import error_response, settings, state
@@ -99,9 +100,9 @@ def status_json() -> dict[str, Any]:
             time.time() - worker["started_at"], 1),
         "heartbeat_age_s": None if not worker.get("heartbeat_at") else round(
             time.time() - worker["heartbeat_at"], 1),
-        "hub": {"url": kojid.server, "session_alive": bool(worker.get("hub_ok")),
+        "hub": {"url": redact_url(kojid.server), "session_alive": bool(worker.get("hub_ok")),
                 "error": worker.get("hub_error") or None},
-        "podman": {"url": adjutant.podman_url, "answers": bool(worker.get("podman_ok")),
+        "podman": {"url": redact_url(adjutant.podman_url), "answers": bool(worker.get("podman_ok")),
                    "version": worker.get("podman_version") or None,
                    "error": worker.get("podman_error") or None},
         "capacity": {"maxjobs": kojid.maxjobs, "running": worker.get("running", 0),
@@ -182,12 +183,12 @@ def log_range(task_id: int, name: str) -> Response:
     offset = _int_arg("offset", 0, 0, 1 << 40)
     limit = _int_arg("limit", task_logs.MAX_RANGE_BYTES, 1, task_logs.MAX_RANGE_BYTES)
     try:
-        data = task_logs.read_range(path, _topurl(), task_id, name, offset, limit)
+        data, next_offset = task_logs.read_range(path, _topurl(), task_id, name, offset, limit)
     except task_logs.LogUnavailable as exc:
         return error_response(404, "log_unavailable", str(exc))
     # Bytes as the file holds them; a build log is meant to be UTF-8.
     reply = Response(data, content_type="text/plain; charset=utf-8")
-    reply.headers["X-Next-Offset"] = str(offset + len(data))
+    reply.headers["X-Next-Offset"] = str(next_offset)
     return reply
 
 

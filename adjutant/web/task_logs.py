@@ -3,7 +3,9 @@
 While the task runs its logs are files in its work dir (the path the recorder noted); koji
 removes the work dir when the task ends, so a finished task's log is read from the hub's
 copy under topurl (the worker uploaded it there). Names are checked against the task's own
-recorded logs, so no path from a request ever reaches the file system.
+recorded logs, so no path from a request ever reaches the file system. The worker's files
+are not yet redacted (the uploader redacts what it sends), so whole lines are read and
+redacted here, as the uploader does.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 import koji
 import requests
+
+from adjutant.task_logs import redact, redact_line
 
 LOG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}$")
 MAX_RANGE_BYTES = 1 << 20
@@ -33,8 +37,10 @@ def is_valid_name(name: str) -> bool:
 
 
 def read_range(path: Path | None, topurl: str, task_id: int, name: str, offset: int,
-               limit: int = MAX_RANGE_BYTES) -> bytes:  # fmt: skip
-    """Up to ``limit`` bytes of the log from ``offset``: the local file, else the hub's copy.
+               limit: int = MAX_RANGE_BYTES) -> tuple[bytes, int]:  # fmt: skip
+    """Up to ``limit`` bytes of the log from ``offset`` (the local file, else the hub's
+    copy) and the offset to continue from. A local range ends at a line end when it has one,
+    so redaction never sees half a secret.
 
     Raises:
         LogUnavailable: neither can be read.
@@ -42,7 +48,10 @@ def read_range(path: Path | None, topurl: str, task_id: int, name: str, offset: 
     if path is not None and path.is_file():
         with path.open("rb") as log_file:
             log_file.seek(offset)
-            return log_file.read(limit)
+            data = log_file.read(limit)
+        if len(data) == limit and b"\n" in data:
+            data = data[: data.rfind(b"\n") + 1]
+        return redact(data), offset + len(data)
     if not topurl:
         raise LogUnavailable(f"{name} is no longer on this worker and no topurl is known")
     url = f"{topurl.rstrip('/')}/{koji.pathinfo.taskrelpath(task_id)}/{name}"
@@ -52,11 +61,13 @@ def read_range(path: Path | None, topurl: str, task_id: int, name: str, offset: 
     except requests.RequestException as exc:
         raise LogUnavailable(f"{name}: the hub's copy cannot be read: {exc}") from exc
     if reply.status_code == 416:
-        return b""
+        return b"", offset
     if reply.status_code not in (200, 206):
         raise LogUnavailable(f"{name}: the hub's copy answered HTTP {reply.status_code}")
     data = reply.content
-    return data[offset:offset + limit] if reply.status_code == 200 else data
+    if reply.status_code == 200:  # a server that ignores Range sends it all
+        data = data[offset : offset + limit]
+    return data, offset + len(data)  # the hub's copy was redacted when uploaded
 
 
 def follow(path: Path | None, offset: int, is_running: Callable[[], str | None],
@@ -82,7 +93,8 @@ def follow(path: Path | None, offset: int, is_running: Callable[[], str | None],
         if final is not None:
             cut = len(pending)  # the task ended: nothing more will be written
         if cut:
-            lines = pending[:cut].decode(errors="replace").splitlines()
+            lines = [redact_line(line)
+                     for line in pending[:cut].decode(errors="replace").splitlines()]
             offset += cut
             pending = pending[cut:]
             yield f"id: {offset}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"

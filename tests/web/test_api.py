@@ -206,3 +206,26 @@ def test_store_prunes_tasks_past_retention(site: Site) -> None:
         assert store.prune(conn, before=9e12) == 1
     assert store.task(conn, TASK_ID) is None and store.steps(conn, TASK_ID) == []
     assert store.counters(conn)  # totals stay
+
+
+def test_secrets_in_faults_argv_and_worker_logs_are_redacted(site: Site, tmp_path: Path,
+                                                             client: FlaskClient) -> None:  # fmt: skip
+    secret = "hunter2"
+    task = site.recorder.for_task(77)
+    log_path = tmp_path / "checkout.log"
+    log_path.write_text(f"cloning https://bob:{secret}@git.example.com/repo.git\n"
+                        f"password={secret}\n")
+    task.started("buildSRPMFromSCM", arch="noarch", tag="t", parent=None, work_dir=tmp_path)
+    task.log_file("checkout.log", log_path)
+    url = f"https://bob:{secret}@git.example.com/r"
+    step = task.step_started("git-clone", ("git", "clone", url))
+    task.step_ended(step, exit_code=128, error=f"fatal: https://bob:{secret}@git.example.com/r")
+    ranged = client.get("/api/v1/tasks/77/logs/checkout.log")
+    assert ranged.status_code == 200 and b"bob:" in ranged.data
+    assert ranged.headers["X-Next-Offset"] == str(log_path.stat().st_size)
+    task.ended("FAILED", fault=f"cannot clone https://bob:{secret}@git.example.com/r")
+    streamed = client.get("/api/v1/tasks/77/logs/checkout.log/stream")
+    detail = client.get("/api/v1/tasks/77")
+    for reply in (ranged, streamed, detail):
+        assert secret not in reply.get_data(as_text=True)
+    assert "bob" in detail.get_json()["fault"] and detail.get_json()["steps"][0]["error"]
