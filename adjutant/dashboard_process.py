@@ -71,4 +71,3 @@ class DashboardProcess:
     @property
     def pid(self) -> int | None:
         return None if self.process is None else self.process.pid
-

@@ -93,8 +93,11 @@ def main() -> int:
                         f"minspace = 1\n\n[adjutant]\n"
                         f"worker_name = bench\nstate_db = {base / 'state.db'}\n"
                         f"dashboard_port = {port}\n")  # fmt: skip
-        server = subprocess.Popen([sys.executable, "-m", "adjutant", "web", "-c", str(conf)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "adjutant", "web", "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             session = requests.Session()
             url = f"http://127.0.0.1:{port}"

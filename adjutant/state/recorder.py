@@ -173,8 +173,9 @@ class TaskRecorder:
             "parent": parent, "state": "OPEN", "started_at": self._started, "ended_at": None,
             "result": None, "fault": None, "work_dir": str(work_dir),
         }  # fmt: skip
-        self.recorder.write("the task start",
-                            lambda c: store.upsert(c, "tasks", {"id": self.task_id}, values))
+        self.recorder.write(
+            "the task start", lambda c: store.upsert(c, "tasks", {"id": self.task_id}, values)
+        )
 
     def ended(self, state: str, *, result: object = None, fault: str | None = None) -> None:
         """The task's end: CLOSED with its result, FAILED with its fault, or CANCELED."""
@@ -193,8 +194,11 @@ class TaskRecorder:
             store.add_counter(conn, TASKS_TOTAL, labels, 1)
             observe_in(conn, TASK_DURATION, {"method": row["method"]},
                        ended - row["started_at"], TASK_BUCKETS)  # fmt: skip
-            conn.execute("UPDATE steps SET ended_at = ?, error = 'interrupted' "
-                         "WHERE task_id = ? AND ended_at IS NULL", (ended, self.task_id))
+            conn.execute(
+                "UPDATE steps SET ended_at = ?, error = 'interrupted' "
+                "WHERE task_id = ? AND ended_at IS NULL",
+                (ended, self.task_id),
+            )
 
         self.recorder.write("the task end", work)
 
@@ -208,8 +212,12 @@ class TaskRecorder:
         self._update("the buildroot id", buildroot_id=buildroot_id)
 
     def log_file(self, name: str, path: Path) -> None:
-        self.recorder.write("a log file", lambda c: store.upsert(
-            c, "logs", {"task_id": self.task_id, "name": name}, {"path": str(path)}))
+        self.recorder.write(
+            "a log file",
+            lambda c: store.upsert(
+                c, "logs", {"task_id": self.task_id, "name": name}, {"path": str(path)}
+            ),
+        )
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -221,8 +229,14 @@ class TaskRecorder:
             cursor = conn.execute(
                 "INSERT INTO steps (task_id, name, argv, user, log_name, started_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (self.task_id, name, json.dumps([redact_line(arg) for arg in argv]), user,
-                 log_name, handle.started_at),
+                (
+                    self.task_id,
+                    name,
+                    json.dumps([redact_line(arg) for arg in argv]),
+                    user,
+                    log_name,
+                    handle.started_at,
+                ),
             )
             handle.row_id = cursor.lastrowid
 
@@ -236,8 +250,10 @@ class TaskRecorder:
 
         def work(conn: sqlite3.Connection) -> None:
             if handle.row_id is not None:
-                conn.execute("UPDATE steps SET ended_at = ?, exit_code = ?, error = ? "
-                             "WHERE id = ?", (ended, exit_code, error, handle.row_id))
+                conn.execute(
+                    "UPDATE steps SET ended_at = ?, exit_code = ?, error = ? WHERE id = ?",
+                    (ended, exit_code, error, handle.row_id),
+                )
             observe_in(conn, STEP_DURATION, {"step": step_family(handle.name)},
                        ended - handle.started_at, STEP_BUCKETS)  # fmt: skip
 
@@ -275,8 +291,12 @@ class TaskRecorder:
         self.recorder.write("a container start", work)
 
     def container_image_digest(self, container_id: str, digest: str) -> None:
-        self.recorder.write("an image digest", lambda c: c.execute(
-            "UPDATE containers SET image_digest = ? WHERE id = ?", (digest, container_id)))
+        self.recorder.write(
+            "an image digest",
+            lambda c: c.execute(
+                "UPDATE containers SET image_digest = ? WHERE id = ?", (digest, container_id)
+            ),
+        )
 
     def container_removed(self, container_id: str, *, seconds: float) -> None:
         def work(conn: sqlite3.Connection) -> None:

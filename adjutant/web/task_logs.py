@@ -93,8 +93,9 @@ def follow(path: Path | None, offset: int, is_running: Callable[[], str | None],
         if final is not None:
             cut = len(pending)  # the task ended: nothing more will be written
         if cut:
-            lines = [redact_line(line)
-                     for line in pending[:cut].decode(errors="replace").splitlines()]
+            lines = [
+                redact_line(line) for line in pending[:cut].decode(errors="replace").splitlines()
+            ]
             offset += cut
             pending = pending[cut:]
             yield f"id: {offset}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"

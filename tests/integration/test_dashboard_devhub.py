@@ -110,7 +110,8 @@ def test_live_log_streams_lines_during_the_build_then_ends_when_the_task_closes(
 
 
 def test_browser_sees_live_log_timeline_and_closed_state_without_reload(
-    dash: tuple[DevhubSite, str], tmp_path: Path,
+    dash: tuple[DevhubSite, str],
+    tmp_path: Path,
 ) -> None:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -119,9 +120,16 @@ def test_browser_sees_live_log_timeline_and_closed_state_without_reload(
     site, url = dash
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-extensions",
-                 "--window-size=1200,1400", f"--user-data-dir={tmp_path / 'chromium'}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-extensions",
+        "--window-size=1200,1400",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
     try:

@@ -30,7 +30,11 @@ def test_a_task_records_start_steps_and_end(tmp_path: Path) -> None:
     row = store.task(conn, 42)
     assert row is not None
     assert (row["state"], row["result"], row["fault"], row["parent"]) == (
-        "CLOSED", '{"brootid": 7}', None, 41)
+        "CLOSED",
+        '{"brootid": 7}',
+        None,
+        41,
+    )
     (recorded,) = store.steps(conn, 42)
     assert recorded["argv"] == '["dnf", "install", "@build"]' and recorded["exit_code"] == 0
     totals = {(m, tuple(sorted(labels.items()))): v for m, labels, v in store.counters(conn)}

@@ -41,11 +41,15 @@ class Site:
     def __init__(self, tmp_path: Path, **adjutant: Any) -> None:
         self.state_db = tmp_path / "state" / "state.db"
         self.settings = Settings(
-            kojid=KojidSettings(topdir=tmp_path / "koji", workdir=tmp_path / "work",
-                                minspace=1),  # fmt: skip
+            kojid=KojidSettings(
+                topdir=tmp_path / "koji", workdir=tmp_path / "work", minspace=1
+            ),  # fmt: skip
             adjutant=AdjutantSettings(
-                worker_name="web-worker", repo_access=RepoAccess.MOUNT, task_image_default=IMAGE,
-                state_db=self.state_db, **adjutant,
+                worker_name="web-worker",
+                repo_access=RepoAccess.MOUNT,
+                task_image_default=IMAGE,
+                state_db=self.state_db,
+                **adjutant,
             ),  # fmt: skip
         )
         write_koji_repo(tmp_path / "koji")
@@ -67,8 +71,13 @@ class Site:
                 return backend
 
         self.hub = make_hub(task_id=task_id)
-        handler = Task(task_id, "buildArch", [PKG, TAG_NAME, "x86_64", True,
-                                              {"repo_id": REPO_ID}], self.hub, options)
+        handler = Task(
+            task_id,
+            "buildArch",
+            [PKG, TAG_NAME, "x86_64", True, {"repo_id": REPO_ID}],
+            self.hub,
+            options,
+        )
         record_task(self.recorder, handler, {"parent": 7, "arch": "x86_64"})
         return handler.run()
 

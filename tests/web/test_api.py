@@ -44,8 +44,7 @@ def test_task_detail_shows_steps_containers_image_and_result_of_a_real_build(
     assert task["image_digest"]
     names = [step["name"] for step in task["steps"]]
     assert names[0] == "provide-image" and names[-1] == "upload-outputs"
-    assert "install-group" in names and any(n.startswith("rpmbuild") or "build" in n
-                                            for n in names)
+    assert "install-group" in names and any(n.startswith("rpmbuild") or "build" in n for n in names)
     install = task["steps"][names.index("install-group")]
     assert install["argv"][0] == "dnf" and install["exit_code"] == 0
     assert all(s["ended_at"] >= s["started_at"] for s in task["steps"])
@@ -168,7 +167,8 @@ def test_metrics_are_prometheus_text_from_the_store(client: FlaskClient) -> None
     families = {f.name: f for f in text_string_to_metric_families(reply.data.decode())}
     tasks = families["adjutant_tasks"].samples
     assert [(s.labels, s.value) for s in tasks if s.name == "adjutant_tasks_total"] == [
-        ({"method": "buildArch", "outcome": "closed"}, 1.0)]
+        ({"method": "buildArch", "outcome": "closed"}, 1.0)
+    ]
     steps = families["adjutant_step_duration_seconds"].samples
     assert {s.labels["step"] for s in steps} >= {"install-group", "provide-image", "hw-info"}
     ops = {s.labels["operation"] for s in families["adjutant_container_operation_seconds"].samples}
@@ -208,13 +208,15 @@ def test_store_prunes_tasks_past_retention(site: Site) -> None:
     assert store.counters(conn)  # totals stay
 
 
-def test_secrets_in_faults_argv_and_worker_logs_are_redacted(site: Site, tmp_path: Path,
-                                                             client: FlaskClient) -> None:  # fmt: skip
+def test_secrets_in_faults_argv_and_worker_logs_are_redacted(
+    site: Site, tmp_path: Path, client: FlaskClient
+) -> None:
     secret = "hunter2"
     task = site.recorder.for_task(77)
     log_path = tmp_path / "checkout.log"
-    log_path.write_text(f"cloning https://bob:{secret}@git.example.com/repo.git\n"
-                        f"password={secret}\n")
+    log_path.write_text(
+        f"cloning https://bob:{secret}@git.example.com/repo.git\npassword={secret}\n"
+    )
     task.started("buildSRPMFromSCM", arch="noarch", tag="t", parent=None, work_dir=tmp_path)
     task.log_file("checkout.log", log_path)
     url = f"https://bob:{secret}@git.example.com/r"
