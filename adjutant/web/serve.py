@@ -1,4 +1,4 @@
-"""`adjutant web`: the dashboard under gunicorn, configured from kojid.conf like the worker.
+"""The dashboard under gunicorn (`adjutant web`, whose command line is ``web_command``).
 
 gthread workers: each live-log stream holds one thread while it follows a file, so threads
 (not processes) keep one open page from blocking the others. Binds ``dashboard_bind``
@@ -7,14 +7,12 @@ gthread workers: each live-log stream holds one thread while it follows a file, 
 
 from __future__ import annotations
 
-import argparse
 import logging
-from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from adjutant import config
+from adjutant.config import Settings
 from adjutant.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -43,24 +41,8 @@ class DashboardServer(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-c", "--config", action="append", type=Path, metavar="PATH",
-        help="config file or directory, repeatable (default: /etc/kojid/kojid.conf + conf.d)",
-    )  # fmt: skip
-    parser.add_argument("--bind", dest="opt_adjutant.dashboard_bind", default=None,
-                        metavar="ADDR", help="override [adjutant] dashboard_bind")  # fmt: skip
-    parser.add_argument("--port", dest="opt_adjutant.dashboard_port", default=None,
-                        metavar="N", help="override [adjutant] dashboard_port")  # fmt: skip
-
-
-def run(args: argparse.Namespace) -> int:
-    overrides = {
-        name.removeprefix("opt_"): str(value)
-        for name, value in vars(args).items()
-        if name.startswith("opt_") and value is not None
-    }
-    settings = config.load(args.config or None, overrides=overrides)
+def serve(settings: Settings, *, debug: bool = False) -> None:
+    """Serve the dashboard until gunicorn is told to stop (SIGTERM, SIGINT)."""
     adjutant = settings.adjutant
     host = adjutant.dashboard_bind
     host = f"[{host}]" if ":" in host else host  # an IPv6 address
@@ -70,8 +52,7 @@ def run(args: argparse.Namespace) -> int:
     options = {
         "bind": bind, "workers": WORKERS, "worker_class": "gthread", "threads": THREADS,
         "timeout": TIMEOUT_S, "graceful_timeout": GRACEFUL_TIMEOUT_S,
-        "accesslog": None, "errorlog": "-", "loglevel": "debug" if args.debug else "info",
+        "accesslog": None, "errorlog": "-", "loglevel": "debug" if debug else "info",
         "proc_name": f"adjutant-web {adjutant.worker_name}",
     }  # fmt: skip
     DashboardServer(create_app(settings), options).run()
-    return 0

@@ -41,6 +41,8 @@ def dash(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: 
         wait_for(lambda: _get(url + "/readyz") == 200, START_TIMEOUT_S,
                  "the dashboard to answer /readyz with 200")  # fmt: skip
         yield site, url
+    # The worker stopped on SIGTERM, and its dashboard with it.
+    wait_for(lambda: _get(url + "/livez") is None, 30, "the dashboard to stop with the worker")
 
 
 def _get(url: str) -> int | None:
@@ -152,5 +154,16 @@ def test_browser_sees_live_log_timeline_and_closed_state_without_reload(
         driver.save_screenshot(str(shot))
         assert shot.stat().st_size > 10_000
         print(f"dashboard screenshot: {shot}")
+        # The overview lists the task with its outcome, and fits a phone's width.
+        driver.set_window_size(390, 844)
+        driver.get(url + "/")
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, f"#recent a[href='/tasks/{task_id}']"),
+                 30, "the task on the overview")  # fmt: skip
+        assert "CLOSED" in driver.find_element(By.ID, "recent").text
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"the overview is {overflow}px wider than a phone"
+        driver.save_screenshot(str(tmp_path / "dashboard-overview-phone.png"))
     finally:
         driver.quit()

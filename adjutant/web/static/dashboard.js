@@ -38,7 +38,7 @@
     const cap = status.capacity;
     const card = (label, value) => el("div", { class: "card" }, el("b", {}, value), label);
     fill("status", [
-      card("running / maxjobs", cap.running + " / " + cap.maxjobs),
+      card("running / maxjobs", status.tasks.running + " / " + cap.maxjobs),
       card("load", cap.load == null ? "?" : cap.load.toFixed(2)),
       card("free disk (MB)", cap.free_mb + " (min " + cap.minspace_mb + ")"),
       card("hub session", status.hub.session_alive ? "alive" : "down"),
