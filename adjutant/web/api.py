@@ -209,7 +209,15 @@ def log_stream(task_id: int, name: str) -> Response:
             return "GONE" if row is None else str(row["state"])
         return None
 
-    events = task_logs.follow(path, offset, final_state)
+    topurl = _topurl()
+
+    def read_hub_copy(position: int) -> bytes:
+        try:
+            return task_logs.read_range(None, topurl, task_id, name, position)[0]
+        except task_logs.LogUnavailable:
+            return b""  # the stream ends with what the worker had
+
+    events = task_logs.follow(path, offset, final_state, read_hub_copy)
     reply = Response(stream_with_context(events), mimetype="text/event-stream")
     reply.headers["Cache-Control"] = "no-cache"
     reply.headers["X-Accel-Buffering"] = "no"  # nginx: pass events through at once

@@ -24,6 +24,7 @@ from adjutant.task_logs import redact, redact_line
 LOG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}$")
 MAX_RANGE_BYTES = 1 << 20
 POLL_S = 0.5
+KEEP_ALIVE_S = 15.0
 MAX_STREAM_S = 600.0  # the browser's EventSource reconnects with Last-Event-ID after this
 HUB_TIMEOUT_S = 10.0
 
@@ -70,40 +71,55 @@ def read_range(path: Path | None, topurl: str, task_id: int, name: str, offset: 
     return data, offset + len(data)  # the hub's copy was redacted when uploaded
 
 
-def follow(path: Path | None, offset: int, is_running: Callable[[], str | None],
-           *, max_s: float = MAX_STREAM_S) -> Iterator[str]:  # fmt: skip
+def follow(
+    path: Path | None,
+    offset: int,
+    is_running: Callable[[], str | None],
+    read_hub_copy: Callable[[int], bytes],
+    *,
+    max_s: float = MAX_STREAM_S,
+) -> Iterator[str]:
     """Server-Sent Events of the log's complete lines from ``offset`` while the task runs.
 
     ``is_running`` returns None while the task is open, else its final state; then the
-    rest of the file is sent and an ``end`` event carrying the state closes the stream. Each
-    event's id is the byte offset after it, which EventSource sends back on reconnect.
+    rest is sent and an ``end`` event carrying the state closes the stream. koji removes the
+    work dir before the task ends, so once the file is gone the rest comes from the hub's
+    copy (``read_hub_copy(offset)``; empty when there is no more). Each event's id is the
+    byte offset after it, which EventSource sends back on reconnect.
     """
     deadline = time.monotonic() + max_s
     pending = b""
+    quiet_since = time.monotonic()
     yield "retry: 2000\n\n"
     while True:
         final = is_running()
-        chunk = b""
+        position = offset + len(pending)
         if path is not None and path.is_file():
             with path.open("rb") as log_file:
-                log_file.seek(offset + len(pending))
+                log_file.seek(position)
                 chunk = log_file.read(MAX_RANGE_BYTES)
+        elif final is not None:
+            chunk = read_hub_copy(position)
+        else:
+            chunk = b""
         pending += chunk
         cut = pending.rfind(b"\n") + 1
-        if final is not None:
-            cut = len(pending)  # the task ended: nothing more will be written
+        if final is not None and not chunk:
+            cut = len(pending)  # the task ended and nothing more is to come
         if cut:
-            lines = [
-                redact_line(line) for line in pending[:cut].decode(errors="replace").splitlines()
-            ]
+            text = pending[:cut].decode(errors="replace")
+            lines = [redact_line(line) for line in text.splitlines()]
             offset += cut
             pending = pending[cut:]
             yield f"id: {offset}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
+            quiet_since = time.monotonic()
         if final is not None and not chunk:
             yield f"event: end\ndata: {json.dumps({'state': final})}\n\n"
             return
         if time.monotonic() > deadline:
             return
         if not chunk:
-            yield ": keep-alive\n\n" if int(time.monotonic()) % 15 == 0 else ""
+            if time.monotonic() - quiet_since > KEEP_ALIVE_S:  # proxies close silent streams
+                yield ": keep-alive\n\n"
+                quiet_since = time.monotonic()
             time.sleep(POLL_S)
