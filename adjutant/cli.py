@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "build": ("adjutant.localbuild", "rebuild an SRPM in a container buildroot, without a hub"),
     "config": ("adjutant.config_command", "show or check the effective configuration"),
     "worker": ("adjutant.daemon", "run the build host daemon"),
+    "web": ("adjutant.web_command", "serve the dashboard (gunicorn) from the state store"),
     "devhub": ("adjutant.devhub.admin_cli", "run and seed a development koji hub (tests, demo)"),
 }
 

@@ -3,7 +3,9 @@
 The loop mirrors kojid's: expire buildroots when idle, update tasks, take the next task,
 sleep when nothing was taken. SIGTERM is a graceful shutdown: take no new tasks, let running
 ones finish for up to the grace period, then stop them and free them so the hub reassigns.
-SIGUSR1 asks for a restart once no task runs, as with kojid.
+SIGUSR1 asks for a restart once no task runs, as with kojid. Each loop also writes the
+worker's status to the state store and, with ``dashboard_enabled``, keeps `adjutant web`
+running beside the worker (stopped when the worker stops).
 """
 
 from __future__ import annotations
@@ -26,12 +28,16 @@ import koji.tasks
 import koji.util
 
 from adjutant import config, hub, startup
+from adjutant.dashboard_process import DashboardProcess
 from adjutant.errors import ConfigError
 from adjutant.policy.resolver import ImageResolver
+from adjutant.state import Recorder
+from adjutant.state.recorder import HUB_CALL_ERRORS
 from adjutant.task_processes import end_leftovers, registry_dir
 from adjutant.tasks import HANDLERS
 from adjutant.tasks.context import TaskContext
 from adjutant.worker import AdjutantTaskManager, sweep_orphans
+from adjutant.worker_status import WorkerStatus
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +132,9 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     koji.pathinfo.topdir = options.topdir
     koji.util.setup_rlimits(vars(options))
     adjutant = settings.adjutant
-    context = TaskContext.from_settings(settings)
+    recorder = Recorder(adjutant.state_db, worker=adjutant.worker_name,
+                        retention_s=adjutant.state_retention * 86400.0)  # fmt: skip
+    context = TaskContext.from_settings(settings, recorder=recorder)
     backend = context.make_backend()
     # Everything local before the hub: a broken host must not take (and hold) the session.
     startup.check_certificates(settings)
@@ -139,6 +147,11 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
         default_image=context.image.image, enabled=adjutant.policy_enabled,
         ttl_s=float(adjutant.policy_cache_ttl), get_build_config=session.getBuildConfig,
     )  # fmt: skip
+    status = WorkerStatus(
+        recorder, podman_url=adjutant.podman_url, hub_url=settings.kojid.server,
+        topurl=settings.kojid.topurls[0] if settings.kojid.topurls else "", workdir=workdir,
+        maxjobs=settings.kojid.maxjobs, minspace_mb=settings.kojid.minspace, resolver=resolver,
+    )  # fmt: skip
     manager = AdjutantTaskManager(options, session, worker_name=adjutant.worker_name,
                                   backend=backend, context=context,
                                   resolver=resolver)  # fmt: skip
@@ -148,12 +161,20 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     # them first, so the sweep does not pull containers from under a task still unwinding.
     end_leftovers(registry_dir(workdir), timeout_s=float(adjutant.stop_grace) + 10.0)
     sweep_orphans(backend, adjutant.worker_name, (), workdir)
+    dashboard = None
+    if adjutant.dashboard_enabled:
+        dashboard = DashboardProcess(settings.files, debug=debug)
     loop = WorkerLoop(manager, sleeptime_s=float(options.sleeptime),
-                      shutdown_grace_s=float(adjutant.shutdown_grace))  # fmt: skip
+                      shutdown_grace_s=float(adjutant.shutdown_grace), status=status,
+                      dashboard=dashboard)  # fmt: skip
     loop.install_signal_handlers()
     try:
+        if dashboard is not None:
+            dashboard.start()
         return loop.run()
     finally:
+        if dashboard is not None:
+            dashboard.stop()
         manager.shutdown()
         session.logout()
 
@@ -161,8 +182,13 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
 class WorkerLoop:
     """kojid's main loop around a TaskManager, with a graceful SIGTERM."""
 
-    def __init__(self, manager: Any, *, sleeptime_s: float, shutdown_grace_s: float) -> None:
+    def __init__(
+        self, manager: Any, *, sleeptime_s: float, shutdown_grace_s: float,
+        status: WorkerStatus | None = None, dashboard: DashboardProcess | None = None,
+    ) -> None:  # fmt: skip
         self.manager = manager
+        self.status = status
+        self.dashboard = dashboard
         self.sleeptime_s = sleeptime_s
         self.shutdown_grace_s = shutdown_grace_s
         self.stop_deadline: float | None = None
@@ -207,6 +233,7 @@ class WorkerLoop:
                     self.manager.updateBuildroots()
                 self.manager.updateTasks()
                 taken = self.manager.getNextTask()
+                self._report(hub_ok=True)
             except (SystemExit, koji.tasks.ServerExit, KeyboardInterrupt):
                 log.info("exiting")
                 return 0
@@ -215,12 +242,23 @@ class WorkerLoop:
             except (koji.AuthExpired, koji.AuthError) as exc:
                 log.error("authentication failed: %s", exc)
                 return 1
-            except Exception:  # the worker loop: log and go on, as kojid does
+            except Exception as exc:  # the worker loop: log and go on, as kojid does
                 log.exception("error in the main loop")
                 taken = False
+                self._report(hub_ok=False, error=exc)
             if not taken:
                 self._idle()
         return 0
+
+    def _report(self, *, hub_ok: bool, error: Exception | None = None) -> None:
+        """The loop's status to the state store; the dashboard child restarted if it died."""
+        if self.status is not None:
+            if error is not None and isinstance(error, koji.GenericError | OSError):
+                self.status.recorder.count(HUB_CALL_ERRORS, {"error": type(error).__name__})
+            self.status.report(self.manager, hub_ok=hub_ok, force=error is not None,
+                               hub_error="" if error is None else str(error)[:300])  # fmt: skip
+        if self.dashboard is not None:
+            self.dashboard.check()
 
     def _idle(self) -> None:
         # Sliced, so that SIGTERM is acted on within a slice rather than after sleeptime.

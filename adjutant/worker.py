@@ -13,17 +13,19 @@ import logging
 import os
 import shutil
 import signal
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 import koji
 import koji.daemon
+import koji.tasks
 
 from adjutant.container.backend import LABEL_TASK_ID, LABEL_WORKER, ContainerBackend
 from adjutant.errors import ContainerError, ContainerNotFound
 from adjutant.policy.resolver import ImageChoice, ImageResolver
 from adjutant.redaction import run_redacted
+from adjutant.state import Recorder
 from adjutant.task_faults import run_with_host_faults
 from adjutant.task_processes import die_with_parent, registered, registry_dir
 from adjutant.tasks.container_task import ContainerTask
@@ -74,6 +76,42 @@ def remove_task_containers(backend: ContainerBackend, worker: str, task_id: int)
         log.info("task %s: removed container %s", task_id, info.name)
 
 
+def record_task(recorder: Recorder, handler: Any, row: Mapping[str, Any]) -> None:
+    """Record the task's start now and its end as koji's runTask reports it to the hub
+    (CLOSED with the result, FAILED with the fault text, CANCELED when stopped).
+
+    ``row`` is the hub's task entry (parent, arch) when the worker has it.
+    """
+    task = recorder.for_task(handler.id)
+    key = handler.image_key() if hasattr(handler, "image_key") else None
+    task.started(
+        handler.method, arch=key[1] if key else row.get("arch"),
+        tag=str(key[0]) if key else None, parent=row.get("parent"),
+        work_dir=Path(handler.workdir),
+    )  # fmt: skip
+    run = handler.run
+
+    def recorded_run() -> Any:
+        try:
+            result = run()
+        except koji.tasks.RefuseTask as exc:
+            task.ended("REFUSED", fault=str(exc))
+            raise
+        except koji.GenericError as exc:
+            task.ended("FAILED", fault=str(exc))
+            raise
+        except Exception as exc:
+            task.ended("FAILED", fault=f"{type(exc).__name__}: {exc}")
+            raise
+        except BaseException:
+            task.ended("CANCELED", fault="the task process was stopped")
+            raise
+        task.ended("CLOSED", result=result)
+        return result
+
+    handler.run = recorded_run
+
+
 class TaskStopped(SystemExit):
     """The task process was told to stop (koji kills a canceled task with SIGINT, SIGTERM)."""
 
@@ -108,6 +146,8 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
         self.backend = backend
         self.context = context
         self.resolver = resolver
+        self.recorder = context.recorder
+        self._task_rows: dict[int, dict[str, Any]] = {}
         self.stopping = False
         self.main_pid = os.getpid()
 
@@ -127,6 +167,9 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
     def cleanupTask(self, task_id: int, wait: bool = True) -> bool:  # noqa: N802
         done: bool = super().cleanupTask(task_id, wait=wait)
         if done:
+            # A process that was killed could not record its own end.
+            self.recorder.for_task(task_id).ended("CANCELED", fault="the task process was stopped")
+            self._task_rows.pop(task_id, None)
             try:
                 remove_task_containers(self.backend, self.worker_name, task_id)
             except ContainerError as exc:
@@ -137,6 +180,13 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
                 shutil.rmtree(scratch, ignore_errors=True)
                 log.info("task %s: removed scratch dir %s", task_id, scratch)
         return done
+
+    def takeTask(self, task: dict[str, Any]) -> bool:  # noqa: N802 (koji's hook)
+        # The hub's task row (parent, arch) is what the dashboard shows about the task.
+        if isinstance(task, dict) and isinstance(task.get("id"), int):
+            self._task_rows[task["id"]] = task
+        taken: bool = super().takeTask(task)
+        return taken
 
     def forkTask(self, handler: Any) -> Any:  # noqa: N802 (koji's hook)
         self.hand_context(handler)
@@ -151,12 +201,14 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
         handler.run = lambda: run_redacted(lambda: run_with_host_faults(run, workdir))
         if os.getpid() == self.main_pid:
             self.hand_context(handler)  # run in this process (foreground or single mode)
+            record_task(self.recorder, handler, self._task_rows.get(handler.id, {}))
             super().runTask(handler)
             return
         # A forked task process (koji puts it in its own process group): it must not outlive
         # a killed daemon, and the next daemon must be able to tell it is still running.
         stop_on_signals()
         die_with_parent(self.main_pid)
+        record_task(self.recorder, handler, self._task_rows.get(handler.id, {}))
         with registered(registry_dir(workdir), handler.id):
             super().runTask(handler)
 
@@ -169,7 +221,6 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
         if not isinstance(handler, ContainerTask):
             return
         choice = self.choose_image(handler)
-        self.context.recorder.image_chosen(handler.id, handler.method, choice)
         handler.bind(self.context.for_task(choice))
 
     def choose_image(self, handler: ContainerTask) -> ImageChoice:

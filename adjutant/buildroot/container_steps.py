@@ -27,6 +27,7 @@ from adjutant.buildroot.steps import StepRecord, StepRunner
 from adjutant.config import AdjutantSettings, RepoAccess
 from adjutant.container.backend import ContainerBackend, ContainerSpec, Mount, NetworkMode
 from adjutant.errors import BuildrootError, ContainerError
+from adjutant.state import TaskRecorder
 from adjutant.task_logs import LogUploader, uploading
 
 ROLE = "buildroot"
@@ -113,6 +114,7 @@ class ContainerSteps:
         staging_dir: Path,
         bridge: bool,
         keep_network: bool,
+        recorder: TaskRecorder | None = None,
     ) -> None:
         self.backend = backend
         self.container_id = container_id
@@ -121,7 +123,7 @@ class ContainerSteps:
         self.staging_dir = staging_dir
         self.bridge = bridge
         self.keep_network = keep_network  # network_enabled: build steps keep the bridge
-        self.runner = StepRunner(backend, container_id, log_dir / STATE_LOG)
+        self.runner = StepRunner(backend, container_id, log_dir / STATE_LOG, recorder)
 
     def run(
         self,

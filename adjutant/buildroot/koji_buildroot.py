@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,7 @@ from adjutant.buildroot.steps import StepRecord
 from adjutant.config import RepoAccess, Settings
 from adjutant.container.backend import ContainerBackend, Mount, NetworkMode
 from adjutant.errors import BuildrootError, ContainerError
+from adjutant.state import Recorder, TaskRecorder
 from adjutant.task_logs import LogUploader, UploadSession
 
 log = logging.getLogger(__name__)
@@ -138,8 +140,12 @@ class KojiBuildroot:
         backend: ContainerBackend,
         settings: Settings,
         request: BuildrootRequest,
+        *,
+        recorder: TaskRecorder | None = None,
     ) -> None:
         self.hub = hub
+        # What the dashboard shows of this buildroot: id, image, container, steps, logs.
+        self.recorder = recorder or Recorder.disabled().for_task(request.task_id)
         self.backend = backend
         self.settings = settings
         self.request = request
@@ -243,6 +249,7 @@ class KojiBuildroot:
         checkout_log = self.log_dir / CHECKOUT_LOG
         checkout_log.touch()
         self._uploader.watch(checkout_log)  # uploaded, and (as kojid) not in the result
+        self.recorder.log_file(CHECKOUT_LOG, checkout_log)
 
         def work(options: RebuildOptions) -> None:
             nonlocal commit
@@ -321,10 +328,12 @@ class KojiBuildroot:
         for name in LOG_NAMES:
             (self.log_dir / name).write_bytes(b"")
             self._uploader.watch(self.log_dir / name)
+            self.recorder.log_file(name, self.log_dir / name)
         # Leaving runs these last-pushed first: container removal, log upload, expiry.
         stack.push(self._expire)
         stack.push(self._upload_logs)
         self.id = self._new_buildroot()
+        self.recorder.buildroot(self.id)
         self.name = f"{tag_name}-{self.id}-{request.repo_id}"
         note(self.log_dir, f"INFO: buildroot {self.name} (id {self.id}) from {request.image}")
         self._write_config_log(location)
@@ -405,9 +414,16 @@ class KojiBuildroot:
             extra_mounts=self.request.extra_mounts + (local.mounts if local else ()),
         )  # fmt: skip
         try:
+            started = time.monotonic()
             container_id = self.backend.create(spec)
             stack.callback(self._remove_container, container_id)
+            self.recorder.container_created(
+                container_id, name=spec.container_name, image=self.request.image, role=spec.role,
+                seconds=time.monotonic() - started,
+            )  # fmt: skip
+            started = time.monotonic()
             self.backend.start(container_id)
+            self.recorder.container_started(container_id, seconds=time.monotonic() - started)
         except ContainerError as exc:
             raise BuildrootError(
                 f"cannot start a buildroot container from {self.request.image}: {exc}"
@@ -417,7 +433,7 @@ class KojiBuildroot:
         return ContainerSteps(
             self.backend, container_id, log_dir=self.log_dir, uploader=self._uploader,
             staging_dir=staging, bridge=spec.network is NetworkMode.BRIDGE,
-            keep_network=network,
+            keep_network=network, recorder=self.recorder,
         )  # fmt: skip
 
     def _has_external_repos(self) -> bool:
@@ -430,6 +446,9 @@ class KojiBuildroot:
         assert self._repo is not None and self._build is not None and self.id is not None
         self.baseline = steps.rpmdb()
         image = self.backend.inspect_image(self.request.image)
+        self.recorder.image(self.request.image, reason=self.request.image_reason,
+                            digest=image.digest)  # fmt: skip
+        self.recorder.container_image_digest(steps.container_id, image.digest)
         (self.log_dir / IMAGE_LOG).write_text(
             render_image_log(self.request.image, image, self.baseline, self.request.image_reason)
         )
@@ -504,7 +523,9 @@ class KojiBuildroot:
 
     def _remove_container(self, container_id: str) -> None:
         try:
+            started = time.monotonic()
             self.backend.remove(container_id)
+            self.recorder.container_removed(container_id, seconds=time.monotonic() - started)
         except ContainerError as exc:
             # It carries this worker's label: the worker's sweep removes it later.
             self.log.warning("cannot remove container %s: %s", container_id[:12], exc)

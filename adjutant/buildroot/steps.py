@@ -1,7 +1,8 @@
 """Run one buildroot step in a container and record its argv, exit code and timing.
 
 The record goes to state.log as one line per step, so an operator reading a task's logs sees
-exactly what ran, as whom, for how long and how it ended. Output goes to the step's own log.
+exactly what ran, as whom, for how long and how it ended, and to the state store (the
+dashboard's timeline) through the task's recorder. Output goes to the step's own log.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from adjutant.container.backend import ContainerBackend
 from adjutant.errors import ContainerError
+from adjutant.state import TaskRecorder
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +35,14 @@ class StepRecord:
 class StepRunner:
     """Runs steps in one container; appends each step's record to ``state_log``."""
 
-    def __init__(self, backend: ContainerBackend, container_id: str, state_log: Path) -> None:
+    def __init__(
+        self, backend: ContainerBackend, container_id: str, state_log: Path,
+        recorder: TaskRecorder | None = None,
+    ) -> None:  # fmt: skip
         self.backend = backend
         self.container_id = container_id
         self.state_log = state_log
+        self.recorder = recorder
         self.records: list[StepRecord] = []
 
     def run(
@@ -58,6 +64,9 @@ class StepRunner:
         """
         self._note(f"step {name} starting as {user}: {shlex.join(argv)}")
         started = time.monotonic()
+        step = None
+        if self.recorder is not None:
+            step = self.recorder.step_started(name, argv, user=user, log_name=log_path.name)
         try:
             with log_path.open("ab") as sink:
                 result = self.backend.exec(
@@ -66,7 +75,11 @@ class StepRunner:
                 )  # fmt: skip
         except ContainerError as exc:
             self._note(f"step {name} failed after {time.monotonic() - started:.1f}s: {exc}")
+            if self.recorder is not None and step is not None:
+                self.recorder.step_ended(step, exit_code=None, error=str(exc)[:500])
             raise
+        if self.recorder is not None and step is not None:
+            self.recorder.step_ended(step, exit_code=result.exit_code)
         record = StepRecord(name, tuple(argv), user, result.exit_code, result.duration_s,
                             log_path.name)  # fmt: skip
         self.records.append(record)

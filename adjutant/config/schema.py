@@ -35,7 +35,6 @@ KOJID_ALIASES = {"plugins": "plugin"}
 
 
 # Options a later issue will read: the issue flips them (drops ``unused``) when it lands.
-PLANNED_DASHBOARD = "planned: the dashboard (issue 15) will read it"
 PLANNED_CACHE = "planned: the buildroot cache (issue 17) will read it"
 NO_MOCK_ROOTS = (
     "a task's containers are removed as soon as it ends; there are no mock roots to clean"
@@ -501,20 +500,29 @@ class AdjutantSettings:
         "127.0.0.1",
         kinds.ADDRESS,
         "Address the dashboard binds.",
-        unused=PLANNED_DASHBOARD,
     )
     dashboard_port: int = option(
         8080,
         kinds.integer(1, 65535),
         "Port of the dashboard.",
-        unused=PLANNED_DASHBOARD,
     )
     state_db: Path = option(
         Path("/var/lib/adjutant/state.db"),
         kinds.PATH,
         "State store shared by worker and dashboard.",
         path_check=PathCheck.WRITABLE_PARENT,
-        unused=PLANNED_DASHBOARD,
+    )
+    state_retention: int = option(
+        7, kinds.integer(1), "Days the state store keeps finished tasks (the dashboard's history)."
+    )
+    dashboard_enabled: bool = option(
+        True, kinds.BOOL, "adjutant worker runs the dashboard (adjutant web) beside itself."
+    )
+    dashboard_token: str = option(
+        "",
+        kinds.TEXT,
+        "Bearer token the dashboard requires (Authorization: Bearer ...); empty: none.",
+        secret=True,
     )
 
     @property

@@ -108,10 +108,12 @@ class BuildArchTask(ContainerTask):
             task_id=self.id, tag=params.root, arch=br_arch, repo_id=params.repo_id,
             image=choice.image, work_dir=Path(self.workdir), image_reason=choice.reason,
         )  # fmt: skip
-        with KojiBuildroot(self.session, backend, settings, request) as buildroot:
+        with KojiBuildroot(self.session, backend, settings, request,
+                          recorder=self.task_recorder) as buildroot:  # fmt: skip
             result_dir = buildroot.build(srpm, params.arch)
             outputs = collect_outputs(result_dir, source)
-            extra_logs = self.upload_outputs(outputs, params.keep_srpm)
+            with self.task_recorder.phase("upload-outputs"):
+                extra_logs = self.upload_outputs(outputs, params.keep_srpm)
         upload_path = self.getUploadDir()
         kept = outputs.srpms if params.keep_srpm else ()
         return {

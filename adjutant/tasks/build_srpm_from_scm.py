@@ -53,10 +53,12 @@ class BuildSRPMFromSCMTask(SrpmTask):
             image_reason=choice.reason, needs_network=checkout.local_repository is None,
             extra_mounts=mounts,
         )  # fmt: skip
-        with KojiBuildroot(self.session, backend, settings, request) as buildroot:
+        with KojiBuildroot(self.session, backend, settings, request,
+                          recorder=self.task_recorder) as buildroot:  # fmt: skip
             result_dir, commit = buildroot.build_srpm_from_scm(scm)
             made, _identity = self.one_srpm(result_dir)
-            self.uploadFile(str(made))
+            with self.task_recorder.phase("upload-outputs"):
+                self.uploadFile(str(made))
         upload = self.getUploadDir()
         logs = [name for name in buildroot.log_names if name != CHECKOUT_LOG]
         return {

@@ -17,9 +17,11 @@ from koji.tasks import BaseTaskHandler, RefuseTask
 
 from adjutant.container.backend import ContainerBackend
 from adjutant.errors import BuildFailed, ContainerUnavailable, TaskParamError
-from adjutant.policy.provision import provide_configured
+from adjutant.policy.provision import our_image_folder, provide_configured
 from adjutant.policy.resolver import ImageChoice
 from adjutant.results import RpmIdentity, read_identity
+from adjutant.state import Recorder, TaskRecorder
+from adjutant.state.recorder import IMAGE_PROVISIONS
 from adjutant.tasks.context import TaskContext
 from adjutant.tasks.params import check_tag_ref
 
@@ -28,6 +30,15 @@ class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
     """Base of the handlers that run a container buildroot; the build tag is params[1]."""
 
     _context: TaskContext | None = None
+
+    @property
+    def recorder(self) -> Recorder:
+        """The worker's state recorder, from the context (a disabled one without it)."""
+        return self._context.recorder if self._context is not None else Recorder.disabled()
+
+    @property
+    def task_recorder(self) -> TaskRecorder:
+        return self.recorder.for_task(self.id)
 
     def checkHost(self, hostdata: Mapping[str, Any]) -> bool:  # noqa: N802 (koji's hook)
         """kojid's checkHostArch: the build tag's arches must meet the host's."""
@@ -73,11 +84,18 @@ class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
                 the message names the image and the tag rule (or default) that chose it.
         """
         choice = self.context.image
+        adjutant = self.context.settings.adjutant
         try:
-            provide_configured(backend, choice, self.context.settings.adjutant)
+            with self.task_recorder.phase("provide-image"):
+                present = backend.image_exists(choice.image)
+                provide_configured(backend, choice, adjutant)
         except ContainerUnavailable as exc:
             raise RefuseTask(f"the podman service is unavailable: {exc}") from exc
         self.logger.info("task image %s (%s)", choice.image, choice.reason)
+        self.task_recorder.image(choice.image, reason=choice.reason)
+        if not present:  # built from images/ or pulled: the dashboard counts provisions
+            source = "build" if our_image_folder(choice.image, adjutant.images_dir) else "pull"
+            self.recorder.count(IMAGE_PROVISIONS, {"source": source})
         return choice
 
 

@@ -13,36 +13,15 @@ its own) and anything task-specific besides the image.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
 
 from adjutant.config import Settings
 from adjutant.container.backend import ContainerBackend
 from adjutant.container.factory import BackendFactory, backend_factory
 from adjutant.policy.resolver import ImageChoice
+from adjutant.state import Recorder
 
 DEFAULT_IMAGE_REASON = "task_image_default"
-
-
-class StateRecorder(Protocol):
-    """Where a worker records what its tasks do, for the dashboard's state store.
-
-    A recorder must never raise into a build: a broken store is its problem, not the task's.
-    """
-
-    def image_chosen(self, task_id: int, method: str, choice: ImageChoice) -> None:
-        """The worker chose ``choice`` for task ``task_id`` (before the fork)."""
-        ...
-
-
-class NullRecorder:
-    """The recorder of a worker without a state store: remembers nothing."""
-
-    def image_chosen(self, task_id: int, method: str, choice: ImageChoice) -> None:
-        return None
-
-
-NULL_RECORDER = NullRecorder()
 
 
 @dataclass(frozen=True)
@@ -52,7 +31,8 @@ class TaskContext:
     settings: Settings
     backend_factory: BackendFactory
     image: ImageChoice  # the worker's default until ``for_task`` sets the task's own choice
-    recorder: StateRecorder = NULL_RECORDER
+    # the dashboard's state store; a disabled one records nothing (tools, tests)
+    recorder: Recorder = field(default_factory=Recorder.disabled)
 
     @classmethod
     def from_settings(
@@ -60,14 +40,14 @@ class TaskContext:
         settings: Settings,
         *,
         factory: BackendFactory | None = None,
-        recorder: StateRecorder = NULL_RECORDER,
+        recorder: Recorder | None = None,
     ) -> TaskContext:
         """The worker's context: the configured backend and ``task_image_default``."""
         return cls(
             settings=settings,
             backend_factory=factory or backend_factory(settings.adjutant),
             image=ImageChoice(settings.adjutant.task_image_default, DEFAULT_IMAGE_REASON),
-            recorder=recorder,
+            recorder=recorder or Recorder.disabled(),
         )
 
     def for_task(self, image: ImageChoice) -> TaskContext:

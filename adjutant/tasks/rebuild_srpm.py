@@ -43,12 +43,14 @@ class RebuildSRPMTask(SrpmTask):
             task_id=self.id, tag=tag, arch=br_arch, repo_id=repo_id, image=choice.image,
             work_dir=Path(self.workdir), install_group="srpm-build", image_reason=choice.reason,
         )  # fmt: skip
-        with KojiBuildroot(self.session, backend, settings, request) as buildroot:
+        with KojiBuildroot(self.session, backend, settings, request,
+                          recorder=self.task_recorder) as buildroot:  # fmt: skip
             result_dir = buildroot.build_srpm(local)
             made, identity = self.one_srpm(result_dir)
             if identity.name != source.name:
                 raise BuildFailed(f"rebuildSRPM: rebuilt {identity.nvr} from {source.nvr}")
-            self.uploadFile(str(made))
+            with self.task_recorder.phase("upload-outputs"):
+                self.uploadFile(str(made))
         upload = self.getUploadDir()
         return {
             "srpm": f"{upload}/{made.name}",

@@ -55,7 +55,8 @@ def devhub_worker_site(base: Path, podman_url: str, task_image: str, worker_labe
          "task_image_default": task_image, "repo_access": "mount",
          "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "5",
          "policy_enabled": "true", "policy_cache_ttl": str(POLICY_TTL_S),
-         "image_pull_policy": "never", **(adjutant_extra or {})},
+         "image_pull_policy": "never", "state_db": str(base / "state.db"),
+         "dashboard_enabled": "false", **(adjutant_extra or {})},
     )  # fmt: skip
     admin = koji.ClientSession(hub.server, {"serverca": str(hub.serverca)})
     admin.ssl_login(cert=str(hub.admin_cert), serverca=str(hub.serverca))

@@ -1,0 +1,53 @@
+"""The worker's dashboard child: restarted when it dies (not more often than the delay),
+stopped with SIGTERM on shutdown."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from adjutant import dashboard_process
+from adjutant.dashboard_process import DashboardProcess
+
+
+def wait_exit(process: DashboardProcess, timeout_s: float = 10.0) -> None:
+    assert process.process is not None
+    process.process.wait(timeout=timeout_s)
+
+
+def test_argv_runs_adjutant_web_with_the_workers_config_files() -> None:
+    child = DashboardProcess([Path("/etc/kojid/kojid.conf"), Path("/etc/kojid/conf.d")])
+    assert child.argv[1:] == ["-m", "adjutant", "web", "-c", "/etc/kojid/kojid.conf",
+                              "-c", "/etc/kojid/conf.d"]  # fmt: skip
+
+
+def test_a_dead_dashboard_is_restarted_after_the_delay() -> None:
+    child = DashboardProcess([])
+    child.argv = [sys.executable, "-c", "raise SystemExit(3)"]
+    child.start()
+    first = child.pid
+    wait_exit(child)
+    child.check()
+    assert child.pid != first  # restarted at once the first time
+    second = child.pid
+    wait_exit(child)
+    child.check()
+    assert child.pid == second  # within RESTART_DELAY_S: not yet
+    child._next_start = time.monotonic() - 1
+    child.check()
+    assert child.pid != second
+    child.stop()
+
+
+def test_stop_ends_a_running_dashboard() -> None:
+    child = DashboardProcess([])
+    child.argv = [sys.executable, "-c", "import time; time.sleep(60)"]
+    child.start()
+    process = child.process
+    assert process is not None
+    started = time.monotonic()
+    child.stop()
+    assert process.returncode is not None and process.returncode != 0
+    assert time.monotonic() - started < dashboard_process.STOP_TIMEOUT_S
+    assert child.process is None
