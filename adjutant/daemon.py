@@ -25,7 +25,7 @@ import koji
 import koji.tasks
 import koji.util
 
-from adjutant import config, hub
+from adjutant import config, hub, orch
 from adjutant.container.podman import PodmanBackend
 from adjutant.errors import ConfigError
 from adjutant.policy.resolver import ImageResolver
@@ -113,6 +113,7 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     koji.BASEDIR = options.topdir
     koji.pathinfo.topdir = options.topdir
     koji.util.setup_rlimits(vars(options))
+    settings = orch.provision(settings)
     session = hub.connect(settings, force_lock=force_lock, debug=debug)
     adjutant = settings.adjutant
     backend = PodmanBackend(adjutant.podman_url, retry_attempts=adjutant.podman_retry_attempts,

@@ -39,6 +39,7 @@ ULIMIT_NAMES = frozenset(
      "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"}
 )  # fmt: skip
 # Schemes whose URLs must name a host.
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _NETWORK_SCHEMES = frozenset({"http", "https", "tcp", "ssh", "socks4", "socks5", "socks5h"})
 
 
@@ -356,6 +357,13 @@ def _parse_principal_format(text: str) -> str:
     return value
 
 
+def _parse_uuid(text: str) -> str:
+    value = text.strip().lower()
+    if not _UUID_RE.fullmatch(value):
+        raise ValueError("not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
+    return value
+
+
 def _parse_log_level(text: str) -> str:
     value = text.strip().upper()
     if not isinstance(logging.getLevelName(value), int):
@@ -383,6 +391,7 @@ PATH = Kind("absolute path", _absolute_path)
 WORDS = Kind("words, space-separated", _parse_words, _render_words)
 SIZE = Kind("size (bytes, or with K, M, G, T suffix: binary multiples)", _parse_size, _render_size)
 IMAGE = Kind("image reference", _parse_image)
+UUID = Kind("UUID", _parse_uuid)
 ADDRESS = Kind("IP address or host name", _parse_address)
 MOUNTS = Kind("mounts: SOURCE:TARGET[:ro|rw[,z|Z]], space-separated", _parse_mounts, _render_mounts)
 ULIMITS = Kind("ulimits: NAME=SOFT[:HARD], space-separated", _parse_ulimits, _render_ulimits)

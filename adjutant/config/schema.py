@@ -399,6 +399,30 @@ class AdjutantSettings:
         "When the worker runs in a container: its paths and the same data's paths on the"
         " container host, for bind mounts.",
     )
+    orch_url: str | None = option(
+        None,
+        kinds.optional(kinds.url("http", "https")),
+        "koji-boxed orch service (e.g. http://orch.koji.box:5000): at start the worker checks"
+        " out its keytab there (into keytab) and, when serverca is unset, the hub's CA.",
+    )
+    orch_resource: str | None = option(
+        None,
+        kinds.optional(kinds.UUID),
+        "UUID of this worker's keytab resource in orch (required with orch_url).",
+    )
+    krb5_realm: str | None = option(
+        None,
+        kinds.optional(kinds.NON_EMPTY),
+        "Kerberos realm; with krb5_kdc, krb5_conf is written when it does not exist.",
+    )
+    krb5_kdc: str | None = option(
+        None, kinds.optional(kinds.NON_EMPTY), "KDC of krb5_realm, as host or host:port."
+    )
+    krb5_conf: Path = option(
+        Path("/etc/krb5.conf"),
+        kinds.PATH,
+        "The Kerberos client configuration the worker uses (KRB5_CONFIG of its process).",
+    )
     dashboard_bind: str = option("127.0.0.1", kinds.ADDRESS, "Address the dashboard binds.")
     dashboard_port: int = option(8080, kinds.integer(1, 65535), "Port of the dashboard.")
     state_db: Path = option(
