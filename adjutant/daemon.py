@@ -117,7 +117,8 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     session = hub.connect(settings, force_lock=force_lock, debug=debug)
     adjutant = settings.adjutant
     backend = PodmanBackend(adjutant.podman_url, retry_attempts=adjutant.podman_retry_attempts,
-                            retry_delay_s=adjutant.podman_retry_delay)  # fmt: skip
+                            retry_delay_s=adjutant.podman_retry_delay,
+                            network=adjutant.buildroot_network)  # fmt: skip
     resolver = ImageResolver(
         default_image=adjutant.task_image_default, enabled=adjutant.policy_enabled,
         ttl_s=float(adjutant.policy_cache_ttl), get_build_config=session.getBuildConfig,

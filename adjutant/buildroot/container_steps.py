@@ -27,7 +27,13 @@ from adjutant.buildroot.rebuild import BUILD_HOME
 from adjutant.buildroot.repo_config import RepoLocation, topdir_mount
 from adjutant.buildroot.steps import StepRecord, StepRunner
 from adjutant.config import AdjutantSettings, RepoAccess
-from adjutant.container.backend import ContainerBackend, ContainerSpec, Mount, NetworkMode
+from adjutant.container.backend import (
+    ContainerBackend,
+    ContainerSpec,
+    Mount,
+    NetworkMode,
+    VolumeMount,
+)
 from adjutant.errors import BuildrootError
 from adjutant.task_logs import LogUploader, uploading
 
@@ -67,11 +73,16 @@ def buildroot_spec(
     network exists at all.
     """
     mounts = list(settings.container_mounts)
+    volumes: list[VolumeMount] = []
     if location.access is RepoAccess.MOUNT:
         # The whole topdir: repo package hrefs go through the repo's toplink to packages/.
-        # Its source as the container host sees it, for a worker that runs in a container.
-        mount = topdir_mount(location)
-        mounts.append(Mount(settings.host_path(mount.source), mount.target, read_only=True))
+        # Its source as the container host sees it, for a worker that runs in a container:
+        # a host path, or the named volume the worker has it from (koji-boxed's koji_storage).
+        mount = settings.host_mount(topdir_mount(location))
+        if isinstance(mount, VolumeMount):
+            volumes.append(mount)
+        else:
+            mounts.append(mount)
     mounts += extra_mounts
     bridge = location.access is RepoAccess.TOPURL or network_enabled or needs_network
     return ContainerSpec(
@@ -82,6 +93,7 @@ def buildroot_spec(
         buildroot_id=buildroot_id,
         env=dict(environment),
         mounts=tuple(mounts),
+        volumes=tuple(volumes),
         workdir=BUILD_HOME,
         network=NetworkMode.BRIDGE if bridge else NetworkMode.NONE,
         ulimits=settings.container_ulimits,

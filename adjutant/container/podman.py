@@ -54,6 +54,7 @@ from adjutant.container.backend import (
     ContainerSpec,
     ExecResult,
     ImageInfo,
+    NetworkMode,
     OutputSink,
     PullPolicy,
     emit,
@@ -71,6 +72,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_URL = "unix:///run/podman/podman.sock"
+DEFAULT_NETWORK = "podman"  # podman's own bridge
 CPU_PERIOD_US = 100_000
 # Seconds between timeout's SIGTERM and its SIGKILL for a command past its deadline.
 EXEC_KILL_AFTER_S = 10
@@ -84,10 +86,12 @@ _NO_SUCH_CONTAINER = "no such container"
 _IMAGE_UNKNOWN = ("image not known", "no such image")
 
 
-def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
+def create_kwargs(spec: ContainerSpec, network: str = DEFAULT_NETWORK) -> dict[str, Any]:
     """Translate ``spec`` into keyword arguments for podman-py's ``containers.create``.
 
-    The one place our spec meets podman's vocabulary; every field is explicit.
+    The one place our spec meets podman's vocabulary; every field is explicit. A bridged
+    container joins ``network`` (the backend's bridge: podman's own, or a named one such as a
+    compose project's network).
     """
     mounts: list[dict[str, Any]] = []
     for mount in spec.mounts:
@@ -121,6 +125,11 @@ def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "environment": dict(spec.env),
         "mounts": mounts,
         "network_mode": spec.network.value,
+        # podman-py sends a name it recognises as a volume's as a named volume, not a bind.
+        "volumes": {
+            volume.name: {"bind": volume.target, "mode": "ro" if volume.read_only else "rw"}
+            for volume in spec.volumes
+        },
         "ulimits": [{"Name": u.name, "Soft": u.soft, "Hard": u.hard} for u in spec.ulimits],
         "cap_drop": list(spec.cap_drop),
         "cap_add": list(spec.cap_add),
@@ -129,6 +138,8 @@ def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "stop_timeout": spec.stop_timeout_s,
         "init": spec.init,
     }
+    if spec.network is NetworkMode.BRIDGE:
+        kwargs["networks"] = {network: {}}
     if spec.user is not None:
         kwargs["user"] = spec.user
     if spec.workdir is not None:
@@ -354,7 +365,7 @@ class PodmanBackend:
         retry_attempts: int = 3,
         retry_delay_s: float = 2.0,
         api_timeout_s: float = 120.0,
-        network: str = "podman",
+        network: str = DEFAULT_NETWORK,
     ) -> None:
         if retry_attempts < 1:
             raise ValueError("retry_attempts must be at least 1")
@@ -532,7 +543,7 @@ class PodmanBackend:
             ImageMissing: the image is not present.
             ContainerError: podman refused the spec (name in use, bad mount, ...).
         """
-        kwargs = create_kwargs(spec)
+        kwargs = create_kwargs(spec, self.network)
         log.debug("creating container %s from %s", spec.container_name, spec.image)
         with podman_errors(f"create container {spec.container_name}"):
             container = self._podman.containers.create(**kwargs)

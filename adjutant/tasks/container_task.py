@@ -55,6 +55,7 @@ class ContainerTask(BaseTaskHandler):  # type: ignore[misc]
             retry_attempts=adjutant.podman_retry_attempts,
             retry_delay_s=adjutant.podman_retry_delay,
             api_timeout_s=adjutant.podman_api_timeout,
+            network=adjutant.buildroot_network,
         )
 
     def image_key(self) -> tuple[int | str, str] | None:
