@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "config": ("adjutant.config_command", "show or check the effective configuration"),
     "worker": ("adjutant.daemon", "run the build host daemon"),
     "devhub": ("adjutant.devhub.admin_cli", "run and seed a development koji hub (tests, demo)"),
+    "healthcheck": ("adjutant.healthcheck", "exit 0 when this appliance is healthy (HEALTHCHECK)"),
 }
 
 log = logging.getLogger(__name__)
