@@ -23,6 +23,7 @@ does not have. The socket read deadline is a backstop for a hung service.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import os
@@ -328,23 +329,61 @@ def extract_archive(stream: IO[bytes], target_dir: Path) -> None:
     """Unpack a tar stream from podman into ``target_dir``, refusing unsafe entries.
 
     Read as a stream (no seeking), so an archive of any size passes through without being held.
+    The checks are ours (tarfile's "data" rules, written out) rather than tarfile's filters,
+    which Python 3.11 has only from 3.11.4 on; Debian 12's python3, the appliance's, is 3.11.2.
 
     Raises:
         ContainerError: an entry is absolute, has a ``..`` component, is a link leaving
             ``target_dir`` or a device file.
     """
     with tarfile.open(fileobj=stream, mode="r|") as tar:
-        tar.extractall(target_dir, filter=_safe_member)
+        # Pythons that have filters would warn (3.12, 3.13) or filter again (3.14): every
+        # member is checked below already.
+        tar.extraction_filter = _checked_already  # type: ignore[attr-defined,unused-ignore]
+        for member in tar:
+            tar.extract(_safe_member(member, target_dir), target_dir)
 
 
-def _safe_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-    """Refuse absolute and ``..`` names outright; then tarfile's "data" rules apply."""
+def _checked_already(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo:
+    return member
+
+
+def _refuse(member: tarfile.TarInfo, reason: str) -> ContainerError:
+    return ContainerError(f"refusing archive member {member.name!r}: {reason}")
+
+
+def _safe_member(member: tarfile.TarInfo, target_dir: Path) -> tarfile.TarInfo:
+    """A copy of ``member`` that is safe to extract: plain permissions, owned by us.
+
+    Raises:
+        ContainerError: the member would leave ``target_dir`` or is not a file, directory
+            or link.
+    """
     if member.name.startswith("/") or ".." in PurePosixPath(member.name).parts:
-        raise ContainerError(f"refusing archive member {member.name!r}: it leaves the target")
-    try:
-        return tarfile.data_filter(member, dest)
-    except tarfile.FilterError as exc:
-        raise ContainerError(f"refusing archive member {member.name!r}: {exc}") from exc
+        raise _refuse(member, "it leaves the target")
+    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+        raise _refuse(member, "it is a device, fifo or other special file")
+    root = os.path.realpath(target_dir)
+    if member.issym():
+        if member.linkname.startswith("/"):
+            raise _refuse(member, f"it links to the absolute path {member.linkname!r}")
+        base = os.path.dirname(os.path.join(root, member.name))
+        link_target = os.path.realpath(os.path.join(base, member.linkname))
+    elif member.islnk():
+        link_target = os.path.realpath(os.path.join(root, member.linkname))
+    else:
+        link_target = root
+    if os.path.commonpath([root, link_target]) != root:
+        raise _refuse(member, f"its link {member.linkname!r} leaves the target")
+    safe = copy.copy(member)
+    # No set-id or sticky bits, nothing group/other-writable; the owner may read and write.
+    if member.isfile() or member.islnk():
+        safe.mode = (member.mode & 0o755) | 0o600
+    elif member.isdir():
+        safe.mode = (member.mode & 0o755) | 0o700
+    # Extracting as root would chown to the archive's owner: keep files ours instead.
+    safe.uid, safe.gid, safe.uname, safe.gname = os.geteuid(), os.getegid(), "", ""
+    return safe
 
 
 def _short(container_id: str) -> str:
