@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("adjutant.daemon", "run the build host daemon"),
     "web": ("adjutant.web_command", "serve the dashboard (gunicorn) from the state store"),
     "devhub": ("adjutant.devhub.admin_cli", "run and seed a development koji hub (tests, demo)"),
+    "healthcheck": ("adjutant.healthcheck", "exit 0 when this appliance is healthy (HEALTHCHECK)"),
 }
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ import koji
 import koji.tasks
 import koji.util
 
-from adjutant import config, hub, startup
+from adjutant import config, hub, orch, startup
 from adjutant.dashboard_process import DashboardProcess
 from adjutant.errors import ConfigError
 from adjutant.policy.resolver import ImageResolver
@@ -131,6 +131,8 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     koji.BASEDIR = options.topdir
     koji.pathinfo.topdir = options.topdir
     koji.util.setup_rlimits(vars(options))
+    # koji-boxed: the keytab (and the CA) from its orch service, before anything else uses them
+    settings = orch.provision(settings)
     adjutant = settings.adjutant
     recorder = Recorder(adjutant.state_db, worker=adjutant.worker_name,
                         retention_s=adjutant.state_retention * 86400.0)  # fmt: skip

@@ -25,7 +25,13 @@ from adjutant.buildroot.provenance import IMAGE_LOG
 from adjutant.buildroot.repo_config import RepoLocation, topdir_mount
 from adjutant.buildroot.steps import StepRecord, StepRunner
 from adjutant.config import AdjutantSettings, RepoAccess
-from adjutant.container.backend import ContainerBackend, ContainerSpec, Mount, NetworkMode
+from adjutant.container.backend import (
+    ContainerBackend,
+    ContainerSpec,
+    Mount,
+    NetworkMode,
+    VolumeMount,
+)
 from adjutant.errors import BuildrootError, ContainerError
 from adjutant.state import TaskRecorder
 from adjutant.task_logs import LogUploader, uploading
@@ -70,11 +76,16 @@ def buildroot_spec(
     tree is reached: ``needs_network`` and ``extra_mounts`` say how the repos are.
     """
     mounts = list(settings.container_mounts)
+    volumes: list[VolumeMount] = []
     if location is not None and location.access is RepoAccess.MOUNT:
         # The whole topdir: repo package hrefs go through the repo's toplink to packages/.
-        # Its source as the container host sees it, for a worker that runs in a container.
-        mount = topdir_mount(location)
-        mounts.append(Mount(settings.host_path(mount.source), mount.target, read_only=True))
+        # Its source as the container host sees it, for a worker that runs in a container:
+        # a host path, or the named volume the worker has it from (koji-boxed's koji_storage).
+        mount = settings.host_mount(topdir_mount(location))
+        if isinstance(mount, VolumeMount):
+            volumes.append(mount)
+        else:
+            mounts.append(mount)
     mounts += extra_mounts
     topurl = location is not None and location.access is RepoAccess.TOPURL
     bridge = topurl or network_enabled or needs_network
@@ -86,6 +97,7 @@ def buildroot_spec(
         buildroot_id=buildroot_id,
         env=dict(environment),
         mounts=tuple(mounts),
+        volumes=tuple(volumes),
         workdir=BUILD_HOME,
         network=NetworkMode.BRIDGE if bridge else NetworkMode.NONE,
         ulimits=settings.container_ulimits,

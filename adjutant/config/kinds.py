@@ -39,6 +39,9 @@ ULIMIT_NAMES = frozenset(
      "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"}
 )  # fmt: skip
 # Schemes whose URLs must name a host.
+# podman's rule for volume and network names
+_NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _NETWORK_SCHEMES = frozenset({"http", "https", "tcp", "ssh", "socks4", "socks5", "socks5h"})
 
 
@@ -66,6 +69,14 @@ class PathMapping:
 
     inside: Path
     outside: Path
+
+
+@dataclass(frozen=True)
+class VolumeMapping:
+    """A directory of the worker container that is the mount of a podman named volume."""
+
+    inside: Path
+    volume: str
 
 
 # -- building blocks ----------------------------------------------------------------------
@@ -338,6 +349,35 @@ def _render_path_map(value: tuple[PathMapping, ...]) -> str:
     return " ".join(f"{mapping.inside}={mapping.outside}" for mapping in value)
 
 
+def _parse_volume_map(text: str) -> tuple[VolumeMapping, ...]:
+    mappings: list[VolumeMapping] = []
+    for entry in text.split():
+        inside, sep, volume = entry.partition("=")
+        if not sep:
+            raise ValueError(f"{entry!r} is not INSIDE=VOLUME")
+        try:
+            path = _absolute_path(inside)
+        except ValueError:
+            raise ValueError(f"{entry!r}: {inside!r} is not an absolute path") from None
+        if not _NAME_RE.fullmatch(volume):
+            raise ValueError(f"{entry!r}: {volume!r} is not a podman volume name")
+        if any(known.inside == path for known in mappings):
+            raise ValueError(f"{inside} is mapped twice")
+        mappings.append(VolumeMapping(path, volume))
+    return tuple(mappings)
+
+
+def _render_volume_map(value: tuple[VolumeMapping, ...]) -> str:
+    return " ".join(f"{mapping.inside}={mapping.volume}" for mapping in value)
+
+
+def _parse_podman_name(text: str) -> str:
+    name = text.strip()
+    if not _NAME_RE.fullmatch(name):
+        raise ValueError("not a podman name (letters, digits, '_', '.', '-')")
+    return name
+
+
 def _parse_allowed_scms(text: str) -> str:
     # koji's SCM check skips malformed entries with a warning; an operator would rather know.
     for entry in text.split():
@@ -353,6 +393,13 @@ def _parse_principal_format(text: str) -> str:
         value % "build.example.com"
     except (TypeError, ValueError):
         raise ValueError("must hold exactly one %s (the host name) and no other % field") from None
+    return value
+
+
+def _parse_uuid(text: str) -> str:
+    value = text.strip().lower()
+    if not _UUID_RE.fullmatch(value):
+        raise ValueError("not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
     return value
 
 
@@ -383,10 +430,15 @@ PATH = Kind("absolute path", _absolute_path)
 WORDS = Kind("words, space-separated", _parse_words, _render_words)
 SIZE = Kind("size (bytes, or with K, M, G, T suffix: binary multiples)", _parse_size, _render_size)
 IMAGE = Kind("image reference", _parse_image)
+UUID = Kind("UUID", _parse_uuid)
+PODMAN_NAME = Kind("podman network or volume name", _parse_podman_name)
 ADDRESS = Kind("IP address or host name", _parse_address)
 MOUNTS = Kind("mounts: SOURCE:TARGET[:ro|rw[,z|Z]], space-separated", _parse_mounts, _render_mounts)
 ULIMITS = Kind("ulimits: NAME=SOFT[:HARD], space-separated", _parse_ulimits, _render_ulimits)
 PATH_MAP = Kind("path pairs: INSIDE=OUTSIDE, space-separated", _parse_path_map, _render_path_map)
+VOLUME_MAP = Kind(
+    "path and volume pairs: INSIDE=VOLUME, space-separated", _parse_volume_map, _render_volume_map
+)
 ALLOWED_SCMS = Kind(
     "SCM entries: [!]host:repository[:use_common[:source_cmd]]", _parse_allowed_scms
 )

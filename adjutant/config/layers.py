@@ -34,6 +34,7 @@ from adjutant.config.schema import (
     OptionInfo,
     PathCheck,
     all_options,
+    env_var,
 )
 from adjutant.config.settings import REDACTED, Layer, Settings, Source, redact_url
 from adjutant.container.backend import ResourceLimits
@@ -131,6 +132,7 @@ def load(
         tuple(files),
         tuple(warnings),
     )
+    problems.extend(_pairing_problems(settings, failed))
     if check_paths:
         problems.extend(_path_problems(settings, failed))
     if problems:
@@ -308,6 +310,8 @@ def _path_problems(settings: Settings, failed: set[str]) -> list[str]:
         source = settings.source(info.section, info.key)
         if check is None or f"{info.section}.{info.key}" in failed:
             continue
+        if (info.section, info.key) == (KOJID, "keytab") and settings.adjutant.orch_url:
+            check = PathCheck.WRITABLE_PARENT  # the orch checkout writes it at start
         if info.spec.check_default or source.layer is not Layer.DEFAULT:
             checks.append((info.section, info.key, check))
     # Options only some modes use are checked when the mode is on.
@@ -332,6 +336,26 @@ def _path_problems(settings: Settings, failed: set[str]) -> list[str]:
                     ADJUTANT, "container_mounts"
                 )
                 problems.append(f"{where}: mount source {mount.source} does not exist")
+    return problems
+
+
+# Options that only work together: setting one names the other as missing.
+_PAIRS = (("orch_url", "orch_resource"), ("krb5_realm", "krb5_kdc"))
+
+
+def _pairing_problems(settings: Settings, failed: set[str]) -> list[str]:
+    problems: list[str] = []
+    for first, second in _PAIRS:
+        if {f"{ADJUTANT}.{first}", f"{ADJUTANT}.{second}"} & failed:
+            continue
+        for given, missing in ((first, second), (second, first)):
+            if (getattr(settings.adjutant, given) is not None
+                    and getattr(settings.adjutant, missing) is None):  # fmt: skip
+                where = settings.source(ADJUTANT, given).describe(ADJUTANT, given)
+                problems.append(
+                    f"{where} is set but [{ADJUTANT}] {missing} is not"
+                    f" (set it or {env_var(ADJUTANT, missing)})"
+                )
     return problems
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from adjutant.config import kinds
-from adjutant.config.kinds import Kind, PathMapping, RepoAccess
-from adjutant.container.backend import Mount, PullPolicy, ResourceLimits, Ulimit
+from adjutant.config.kinds import Kind, PathMapping, RepoAccess, VolumeMapping
+from adjutant.container.backend import Mount, PullPolicy, ResourceLimits, Ulimit, VolumeMount
+from adjutant.errors import ConfigError
 
 T = TypeVar("T")
 
@@ -496,16 +497,44 @@ class AdjutantSettings:
         "When the worker runs in a container: its paths and the same data's paths on the"
         " container host, for bind mounts.",
     )
-    dashboard_bind: str = option(
-        "127.0.0.1",
-        kinds.ADDRESS,
-        "Address the dashboard binds.",
+    orch_url: str | None = option(
+        None,
+        kinds.optional(kinds.url("http", "https")),
+        "koji-boxed orch service (e.g. http://orch.koji.box:5000): at start the worker checks"
+        " out its keytab there (into keytab) and, when serverca is unset, the hub's CA.",
     )
-    dashboard_port: int = option(
-        8080,
-        kinds.integer(1, 65535),
-        "Port of the dashboard.",
+    orch_resource: str | None = option(
+        None,
+        kinds.optional(kinds.UUID),
+        "UUID of this worker's keytab resource in orch (required with orch_url).",
     )
+    krb5_realm: str | None = option(
+        None,
+        kinds.optional(kinds.NON_EMPTY),
+        "Kerberos realm; with krb5_kdc, krb5_conf is written when it does not exist.",
+    )
+    krb5_kdc: str | None = option(
+        None, kinds.optional(kinds.NON_EMPTY), "KDC of krb5_realm, as host or host:port."
+    )
+    krb5_conf: Path = option(
+        Path("/etc/krb5.conf"),
+        kinds.PATH,
+        "The Kerberos client configuration the worker uses (KRB5_CONFIG of its process).",
+    )
+    host_volume_map: tuple[VolumeMapping, ...] = option(
+        (),
+        kinds.VOLUME_MAP,
+        "When the worker runs in a container: its directories that are podman named volumes"
+        " (e.g. /mnt/koji=koji-boxed_koji_storage); buildroots mount the volume by name.",
+    )
+    buildroot_network: str = option(
+        "podman",
+        kinds.PODMAN_NAME,
+        "The podman network buildroots join while they have network (e.g. a compose"
+        " project's koji-boxed_koji-network, so topurl host names resolve).",
+    )
+    dashboard_bind: str = option("127.0.0.1", kinds.ADDRESS, "Address the dashboard binds.")
+    dashboard_port: int = option(8080, kinds.integer(1, 65535), "Port of the dashboard.")
     state_db: Path = option(
         Path("/var/lib/adjutant/state.db"),
         kinds.PATH,
@@ -543,6 +572,25 @@ class AdjutantSettings:
         if best is None:
             return path
         return best.outside / path.relative_to(best.inside)
+
+    def host_mount(self, mount: Mount) -> Mount | VolumeMount:
+        """``mount`` as the container host can make it: a named volume when its source is a
+        host_volume_map directory, else a bind mount of the host_path_map path.
+
+        Raises:
+            ConfigError: the source lies inside a mapped volume but is not its top (podman 4
+                mounts whole volumes only).
+        """
+        for mapping in self.host_volume_map:
+            if mount.source == mapping.inside:
+                return VolumeMount(mapping.volume, mount.target, read_only=mount.read_only)
+            if mount.source.is_relative_to(mapping.inside):
+                raise ConfigError(
+                    f"{mount.source} lies inside volume {mapping.volume} ([adjutant]"
+                    f" host_volume_map {mapping.inside}={mapping.volume}): only a whole volume"
+                    " can be mounted into a buildroot"
+                )
+        return dataclasses.replace(mount, source=self.host_path(mount.source))
 
 
 SECTIONS: dict[str, type[KojidSettings] | type[AdjutantSettings]] = {

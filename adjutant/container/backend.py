@@ -65,6 +65,15 @@ class Mount:
 
 
 @dataclass(frozen=True)
+class VolumeMount:
+    """A podman named volume, mounted whole (podman 4 cannot mount part of a volume)."""
+
+    name: str
+    target: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
 class Tmpfs:
     target: str
     size_bytes: int | None = None
@@ -111,6 +120,7 @@ class ContainerSpec:
     extra_labels: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     mounts: tuple[Mount, ...] = ()
+    volumes: tuple[VolumeMount, ...] = ()
     tmpfs: tuple[Tmpfs, ...] = ()
     user: str | None = None
     workdir: str | None = None

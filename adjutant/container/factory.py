@@ -31,6 +31,7 @@ def make_backend(settings: AdjutantSettings) -> ContainerBackend:
         retry_attempts=settings.podman_retry_attempts,
         retry_delay_s=settings.podman_retry_delay,
         api_timeout_s=settings.podman_api_timeout,
+        network=settings.buildroot_network,
     )
 
 

@@ -23,6 +23,7 @@ does not have. The socket read deadline is a backstop for a hung service.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import os
@@ -72,6 +73,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_URL = "unix:///run/podman/podman.sock"
+DEFAULT_NETWORK = "podman"  # podman's own bridge
 CPU_PERIOD_US = 100_000
 # Seconds between timeout's SIGTERM and its SIGKILL for a command past its deadline.
 EXEC_KILL_AFTER_S = 10
@@ -85,10 +87,12 @@ _NO_SUCH_CONTAINER = "no such container"
 _IMAGE_UNKNOWN = ("image not known", "no such image")
 
 
-def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
+def create_kwargs(spec: ContainerSpec, network: str = DEFAULT_NETWORK) -> dict[str, Any]:
     """Translate ``spec`` into keyword arguments for podman-py's ``containers.create``.
 
-    The one place our spec meets podman's vocabulary; every field is explicit.
+    The one place our spec meets podman's vocabulary; every field is explicit. A bridged
+    container joins ``network`` (the backend's bridge: podman's own, or a named one such as a
+    compose project's network).
     """
     mounts: list[dict[str, Any]] = []
     for mount in spec.mounts:
@@ -122,6 +126,11 @@ def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "environment": dict(spec.env),
         "mounts": mounts,
         "network_mode": spec.network.value,
+        # podman-py sends a name it recognises as a volume's as a named volume, not a bind.
+        "volumes": {
+            volume.name: {"bind": volume.target, "mode": "ro" if volume.read_only else "rw"}
+            for volume in spec.volumes
+        },
         "ulimits": [{"Name": u.name, "Soft": u.soft, "Hard": u.hard} for u in spec.ulimits],
         "cap_drop": list(spec.cap_drop),
         "cap_add": list(spec.cap_add),
@@ -142,6 +151,8 @@ def create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         # the CLI's --userns=auto also sets AutoUserNs in the id mappings, so do we.
         kwargs["userns_mode"] = "auto"
         kwargs["idmappings"] = {"AutoUserNs": True}
+    if spec.network is NetworkMode.BRIDGE:
+        kwargs["networks"] = {network: {}}
     if spec.user is not None:
         kwargs["user"] = spec.user
     if spec.workdir is not None:
@@ -330,23 +341,61 @@ def extract_archive(stream: IO[bytes], target_dir: Path) -> None:
     """Unpack a tar stream from podman into ``target_dir``, refusing unsafe entries.
 
     Read as a stream (no seeking), so an archive of any size passes through without being held.
+    The checks are ours (tarfile's "data" rules, written out) rather than tarfile's filters,
+    which Python 3.11 has only from 3.11.4 on; Debian 12's python3, the appliance's, is 3.11.2.
 
     Raises:
         ContainerError: an entry is absolute, has a ``..`` component, is a link leaving
             ``target_dir`` or a device file.
     """
     with tarfile.open(fileobj=stream, mode="r|") as tar:
-        tar.extractall(target_dir, filter=_safe_member)
+        # Pythons that have filters would warn (3.12, 3.13) or filter again (3.14): every
+        # member is checked below already.
+        tar.extraction_filter = _checked_already  # type: ignore[attr-defined,unused-ignore]
+        for member in tar:
+            tar.extract(_safe_member(member, target_dir), target_dir)
 
 
-def _safe_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-    """Refuse absolute and ``..`` names outright; then tarfile's "data" rules apply."""
+def _checked_already(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo:
+    return member
+
+
+def _refuse(member: tarfile.TarInfo, reason: str) -> ContainerError:
+    return ContainerError(f"refusing archive member {member.name!r}: {reason}")
+
+
+def _safe_member(member: tarfile.TarInfo, target_dir: Path) -> tarfile.TarInfo:
+    """A copy of ``member`` that is safe to extract: plain permissions, owned by us.
+
+    Raises:
+        ContainerError: the member would leave ``target_dir`` or is not a file, directory
+            or link.
+    """
     if member.name.startswith("/") or ".." in PurePosixPath(member.name).parts:
-        raise ContainerError(f"refusing archive member {member.name!r}: it leaves the target")
-    try:
-        return tarfile.data_filter(member, dest)
-    except tarfile.FilterError as exc:
-        raise ContainerError(f"refusing archive member {member.name!r}: {exc}") from exc
+        raise _refuse(member, "it leaves the target")
+    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+        raise _refuse(member, "it is a device, fifo or other special file")
+    root = os.path.realpath(target_dir)
+    if member.issym():
+        if member.linkname.startswith("/"):
+            raise _refuse(member, f"it links to the absolute path {member.linkname!r}")
+        base = os.path.dirname(os.path.join(root, member.name))
+        link_target = os.path.realpath(os.path.join(base, member.linkname))
+    elif member.islnk():
+        link_target = os.path.realpath(os.path.join(root, member.linkname))
+    else:
+        link_target = root
+    if os.path.commonpath([root, link_target]) != root:
+        raise _refuse(member, f"its link {member.linkname!r} leaves the target")
+    safe = copy.copy(member)
+    # No set-id or sticky bits, nothing group/other-writable; the owner may read and write.
+    if member.isfile() or member.islnk():
+        safe.mode = (member.mode & 0o755) | 0o600
+    elif member.isdir():
+        safe.mode = (member.mode & 0o755) | 0o700
+    # Extracting as root would chown to the archive's owner: keep files ours instead.
+    safe.uid, safe.gid, safe.uname, safe.gname = os.geteuid(), os.getegid(), "", ""
+    return safe
 
 
 def _short(container_id: str) -> str:
@@ -367,7 +416,7 @@ class PodmanBackend:
         retry_attempts: int = 3,
         retry_delay_s: float = 2.0,
         api_timeout_s: float = 120.0,
-        network: str = "podman",
+        network: str = DEFAULT_NETWORK,
     ) -> None:
         if retry_attempts < 1:
             raise ValueError("retry_attempts must be at least 1")
@@ -545,7 +594,7 @@ class PodmanBackend:
             ImageMissing: the image is not present.
             ContainerError: podman refused the spec (name in use, bad mount, ...).
         """
-        kwargs = create_kwargs(spec)
+        kwargs = create_kwargs(spec, self.network)
         log.debug("creating container %s from %s", spec.container_name, spec.image)
         with podman_errors(f"create container {spec.container_name}"):
             container = self._podman.containers.create(**kwargs)

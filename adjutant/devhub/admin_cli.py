@@ -51,6 +51,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                        help="extra name for the server certificate (repeatable)")
     serve.add_argument("--no-repo-loop", action="store_true",
                        help="do not turn repo requests into newRepo tasks (run kojira)")
+    serve.add_argument("--keytab", type=Path,
+                       help="HTTP/<host> service keytab: take Kerberos logins at /kojihub/ssllogin")
 
     user = sub.add_parser("add-user", help="create a user and its client certificate")
     user.add_argument("name")
@@ -61,6 +63,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     host.add_argument("--arch", action="append", required=True, help="arch (repeatable)")
     host.add_argument("--capacity", type=float, default=2.0)
     host.add_argument("--channel", action="append", default=[], help="extra channel")
+    host.add_argument("--krb-principal", help="Kerberos principal the host logs in with")
 
     tag = sub.add_parser("add-tag", help="create a tag")
     tag.add_argument("name")
@@ -134,6 +137,7 @@ def _serve(hub: DevHub, args: argparse.Namespace) -> int:
     hub.options.hostnames += args.hostname
     if args.no_repo_loop:
         hub.options.repo_loop_interval_s = None
+    hub.options.keytab = args.keytab
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
@@ -212,7 +216,8 @@ def _admin(hub: DevHub, action: str, args: argparse.Namespace) -> int:
             for perm in args.perm:
                 grant_perm(db, user_id, perm)
         elif action == "add-host":
-            host_id = hosts.add_host(db, args.name, args.arch, args.capacity)
+            host_id = hosts.add_host(db, args.name, args.arch, args.capacity,
+                                     krb_principal=args.krb_principal)
             for channel in args.channel:
                 db.run("INSERT OR IGNORE INTO host_channels (host_id, channel_id) VALUES (?, ?)",
                        (host_id, hosts.ensure_channel(db, channel)))

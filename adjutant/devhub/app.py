@@ -49,7 +49,9 @@ class DevHubOptions:
     hostnames: list[str] = field(default_factory=lambda: ["localhost", "127.0.0.1"])
     # Seconds between built-in repo-queue passes (kojira's role); None turns it off.
     repo_loop_interval_s: float | None = 2.0
-    # HubConfig overrides (scheduler timings, max_jobs, ...).
+    # Service keytab (HTTP/<host>@REALM): Kerberos logins at /kojihub/ssllogin.
+    keytab: Path | None = None
+    # HubConfig overrides (scheduler timings, max_jobs, host_principal_format, ...).
     config: dict[str, Any] = field(default_factory=dict)
 
 
@@ -93,7 +95,7 @@ class DevHub:
         self.open_store()
         names = [self.options.bind, *self.options.hostnames]
         ca.issue_server_cert(self.ca, list(dict.fromkeys(names)))
-        state = HubState(self.open_store(), self.config, self.faults)
+        state = HubState(self.open_store(), self.config, self.faults, self.options.keytab)
         tls = tls_context(self.ca.server_pem, self.ca.cert)
         self._listeners = [Listener(state, self.options.bind, self.options.https_port, tls)]
         if self.options.http_port is not None:

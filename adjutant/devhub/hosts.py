@@ -16,7 +16,7 @@ from adjutant.devhub import clock
 from adjutant.devhub.db import Cursor, Row
 from adjutant.devhub.lookup import by_id_or_name
 from adjutant.devhub.rpc import API, Call
-from adjutant.devhub.sessions import create_user, get_user, require_perm
+from adjutant.devhub.sessions import add_krb_principal, create_user, get_user, require_perm
 
 
 def host_info(row: Row) -> dict[str, Any]:
@@ -71,8 +71,10 @@ def require_host(call: Call) -> Row:
     return row
 
 
-def add_host(db: Cursor, name: str, arches: list[str], capacity: float = 2.0) -> int:
-    """Register a build host: a HOST user, the host row and the default channel."""
+def add_host(db: Cursor, name: str, arches: list[str], capacity: float = 2.0,
+             krb_principal: str | None = None) -> int:
+    """Register a build host: a HOST user (with its principal), the host row, the default channel.
+    """
     if not name or any(c.isspace() for c in name):
         raise koji.GenericError(f"Invalid host name: {name!r}")
     arch_text = koji.parse_arches(" ".join(arches), strict=True)
@@ -93,6 +95,8 @@ def add_host(db: Cursor, name: str, arches: list[str], capacity: float = 2.0) ->
         "INSERT INTO host_channels (host_id, channel_id) VALUES (?, ?)",
         (host_id, ensure_channel(db, "default")),
     )
+    if krb_principal:
+        add_krb_principal(db, user_id, krb_principal)
     return host_id
 
 
@@ -102,7 +106,11 @@ def add_host_call(
     force: bool = False,
 ) -> int:
     require_perm(call, "host")
-    return add_host(call.db, hostname, arches)
+    # As the hub: an explicit principal wins, else HostPrincipalFormat names one, else none.
+    fmt = call.config.host_principal_format
+    if krb_principal is None and fmt:
+        krb_principal = fmt % hostname
+    return add_host(call.db, hostname, arches, krb_principal=krb_principal)
 
 
 @API.export("getHost")

@@ -48,6 +48,8 @@ class HubConfig:
     # notifications points at web_url (KojiWebURL).
     email_domain: str = "devhub.invalid"
     web_url: str = "http://localhost/koji"
+    # hub.conf HostPrincipalFormat: addHost without krb_principal gives the host this one.
+    host_principal_format: str | None = None
 
 
 @dataclass
@@ -59,6 +61,8 @@ class Call:
     session: Any  # sessions.Session | None; typed loosely to avoid an import cycle
     method: str = ""
     peer_cn: str | None = None
+    # The client's Kerberos principal when it authenticated with HTTP Negotiate (ssllogin).
+    gss_principal: str | None = None
     faults: Any = None  # faults.FaultPlan of the serving hub (None in-process)
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -1,5 +1,8 @@
 """devhub's HTTP(S) front: XML-RPC at /kojihub, SSL login, fast uploads and the topurl files.
 
+With a keytab (``serve --keytab``), /kojihub/ssllogin also takes HTTP Negotiate as
+mod_auth_gssapi does in front of the real hub: no client certificate and no token → 401 with
+``WWW-Authenticate: Negotiate``; a good token → the principal logs in (mapped to its user).
 One handler serves both listeners. POST /kojihub (and /kojihub/ssllogin) carries XML-RPC or,
 when the query names a file, a rawUpload chunk; GET /kojifiles/... serves the topdir (links
 followed, never outside it). Over HTTPS the client certificate is asked for during the
@@ -10,6 +13,7 @@ with a call that changed data, as on the real hub. The fault plan is consulted f
 
 from __future__ import annotations
 
+import base64
 import logging
 import shutil
 import socket
@@ -22,7 +26,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import gssapi
 import koji
+from gssapi.raw.misc import GSSError
 from koji.xmlrpcplus import Fault
 
 from adjutant.devhub import rpc, sessions, uploads
@@ -38,12 +44,14 @@ _MAX_BODY = 256 * 1024 * 1024
 
 
 class HubState:
-    """What every request handler shares: the store, settings and fault plan."""
+    """What every request handler shares: the store, settings, fault plan and keytab."""
 
-    def __init__(self, db: Database, config: rpc.HubConfig, faults: FaultPlan) -> None:
+    def __init__(self, db: Database, config: rpc.HubConfig, faults: FaultPlan,
+                 keytab: Path | None = None) -> None:
         self.db = db
         self.config = config
         self.faults = faults
+        self.keytab = keytab  # HTTP/<host> service keys for Negotiate logins
 
 
 class _Server(ThreadingHTTPServer):
@@ -121,22 +129,55 @@ class _Handler(BaseHTTPRequestHandler):
         ):
             response = self._call("rawUpload", lambda call: uploads.raw_upload(
                 call, parts.query, body))
-        else:
-            response = self._xmlrpc(body)
-        self._send(200, response.encode(), "text/xml")
+            self._send(200, response.encode(), "text/xml")
+            return
+        principal: str | None = None
+        extra: dict[str, str] = {}
+        if (parts.path.rstrip("/") == HUB_PATH + "/ssllogin" and self.server.state.keytab
+                and self._peer_cn() is None):  # fmt: skip
+            negotiated = self._negotiate(self.server.state.keytab)
+            if negotiated is None:
+                return
+            principal, extra = negotiated
+        self._send(200, self._xmlrpc(body, principal).encode(), "text/xml", extra)
+
+    def _negotiate(self, keytab: Path) -> tuple[str, dict[str, str]] | None:
+        """The client's principal and the mutual-auth header, or None after a 401 answer."""
+        header = self.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        challenge = {"WWW-Authenticate": "Negotiate"}
+        if scheme.lower() != "negotiate" or not token.strip():
+            self._send(401, b"Kerberos (Negotiate) authentication required\n", "text/plain",
+                       challenge)
+            return None
+        try:
+            creds = gssapi.Credentials(usage="accept", store={"keytab": str(keytab)})
+            context = gssapi.SecurityContext(creds=creds, usage="accept")
+            reply = context.step(base64.b64decode(token.strip()))
+        except (GSSError, ValueError) as exc:
+            log.info("Negotiate login refused: %s", exc)
+            self._send(401, f"Negotiate failed: {exc}\n".encode(errors="replace"),
+                       "text/plain", challenge)
+            return None
+        if not context.complete:
+            self._send(401, b"Negotiate needs more steps than devhub serves\n", "text/plain",
+                       challenge)
+            return None
+        extra = {"WWW-Authenticate": "Negotiate " + base64.b64encode(reply or b"").decode()}
+        return str(context.initiator_name), extra
 
     # --- XML-RPC -------------------------------------------------------------------------
 
-    def _xmlrpc(self, body: bytes) -> str:
+    def _xmlrpc(self, body: bytes, principal: str | None = None) -> str:
         try:
             params, method = xmlrpc.client.loads(body, use_builtin_types=False)
         except Exception as exc:  # malformed request: the hub answers with a fault
             return rpc.encode_fault(1000, f"could not parse request: {exc}")
         if method is None:
             return rpc.encode_fault(1000, "request has no method name")
-        return self._call(method, lambda call: rpc.dispatch(call, method, params))
+        return self._call(method, lambda call: rpc.dispatch(call, method, params), principal)
 
-    def _call(self, method: str, work: Any) -> str:
+    def _call(self, method: str, work: Any, principal: str | None = None) -> str:
         state = self.server.state
         injected = state.faults.fault_for(method)
         if injected is not None:
@@ -145,7 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
             with state.db.transaction() as cur:
                 session = sessions.load_session(cur, dict(self.headers.items()), method)
                 call = rpc.Call(db=cur, config=state.config, session=session,
-                                peer_cn=self._peer_cn(), faults=state.faults)
+                                peer_cn=self._peer_cn(), faults=state.faults,
+                                gss_principal=principal)
                 before = cur.changes()
                 result = work(call)
                 if cur.changes() != before:
@@ -193,8 +235,11 @@ class _Handler(BaseHTTPRequestHandler):
             with target.open("rb") as stream:
                 shutil.copyfileobj(stream, self.wfile)
 
-    def _send(self, status: int, body: bytes, ctype: str) -> None:
+    def _send(self, status: int, body: bytes, ctype: str,
+              headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Koji-Version", HUB_VERSION)

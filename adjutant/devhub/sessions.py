@@ -70,6 +70,26 @@ def create_user(db: Cursor, name: str, usertype: int = koji.USERTYPES["NORMAL"])
     return db.run("INSERT INTO users (name, usertype) VALUES (?, ?)", (name, usertype))
 
 
+def add_krb_principal(db: Cursor, user_id: int, principal: str) -> None:
+    """Record ``principal`` as one of the user's Kerberos principals (unique across users)."""
+    owner = db.one("SELECT user_id FROM user_krb_principals WHERE principal = ?", (principal,))
+    if owner is not None and owner["user_id"] != user_id:
+        raise koji.GenericError(f"krb_principal {principal} is already in use")
+    db.run("INSERT OR IGNORE INTO user_krb_principals (user_id, principal) VALUES (?, ?)",
+           (user_id, principal))
+
+
+def krb_principals(db: Cursor, user_id: int) -> list[str]:
+    rows = db.rows("SELECT principal FROM user_krb_principals WHERE user_id = ? "
+                   "ORDER BY principal", (user_id,))
+    return [row["principal"] for row in rows]
+
+
+def user_by_principal(db: Cursor, principal: str) -> Row | None:
+    row = db.one("SELECT user_id FROM user_krb_principals WHERE principal = ?", (principal,))
+    return None if row is None else get_user(db, row["user_id"])
+
+
 def grant_perm(db: Cursor, user_id: int, perm: str) -> None:
     """Give a user a permission (idempotent)."""
     db.run("INSERT OR IGNORE INTO user_perms (user_id, perm) VALUES (?, ?)", (user_id, perm))
@@ -213,9 +233,11 @@ def ssl_login(
     renew: bool = False,
     exclusive: bool | None = None,
 ) -> dict[str, Any]:
-    """Log in as the user named by the client certificate's CN."""
+    """Log in as the user of the Kerberos principal (HTTP Negotiate) or certificate CN."""
     if call.session is not None and not renew:
         raise koji.AuthError("Already logged in")
+    if call.gss_principal is not None:
+        return _gssapi_login(call, call.gss_principal, proxyuser, exclusive)
     if call.peer_cn is None:
         raise koji.AuthError("could not verify client: NONE")
     if proxyuser:
@@ -226,6 +248,23 @@ def ssl_login(
     if user["status"] != koji.USER_STATUS["NORMAL"]:
         raise koji.AuthError(f"logins by {user['name']} are not allowed")
     sinfo = create_session(call.db, user["id"], koji.AUTHTYPES["SSL"])
+    if exclusive:
+        _make_exclusive(call.db, sinfo["session-id"], user["id"], None, force=False)
+    return sinfo
+
+
+def _gssapi_login(
+    call: Call, principal: str, proxyuser: str | None, exclusive: bool | None
+) -> dict[str, Any]:
+    # The hub maps a principal to the user holding it (hosts get theirs at addHost).
+    if proxyuser:
+        raise koji.AuthError(f"{principal} is not authorized to login other users")
+    user = user_by_principal(call.db, principal)
+    if user is None:
+        raise koji.AuthError(f"Unknown Kerberos principal: {principal}")
+    if user["status"] != koji.USER_STATUS["NORMAL"]:
+        raise koji.AuthError(f"logins by {user['name']} are not allowed")
+    sinfo = create_session(call.db, user["id"], koji.AUTHTYPES["GSSAPI"])
     if exclusive:
         _make_exclusive(call.db, sinfo["session-id"], user["id"], None, force=False)
     return sinfo
@@ -351,7 +390,7 @@ def user_info(
     db: Cursor, row: Row, krb_princs: bool = True, groups: bool = False
 ) -> dict[str, Any]:
     """A user as getUser returns it: krb_principals only when asked (the default), groups
-    only when asked. devhub has no Kerberos principals or user groups, so both are empty."""
+    only when asked. devhub has no user groups: that list is empty."""
     info: dict[str, Any] = {
         "id": row["id"],
         "name": row["name"],
@@ -359,7 +398,7 @@ def user_info(
         "usertype": row["usertype"],
     }
     if krb_princs:
-        info["krb_principals"] = []
+        info["krb_principals"] = krb_principals(db, row["id"])
     if groups:
         info["groups"] = []
     return info
@@ -426,7 +465,10 @@ def create_user_call(
     call: Call, username: str, status: int | None = None, krb_principal: str | None = None
 ) -> int:
     require_perm(call, "admin")
-    return create_user(call.db, username)
+    user_id = create_user(call.db, username)
+    if krb_principal:
+        add_krb_principal(call.db, user_id, krb_principal)
+    return user_id
 
 
 @API.export("grantPermission")

@@ -3,27 +3,22 @@ through a mounted API socket, and refuses to start without one."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from testcontainers.core.container import DockerContainer
 
+from tests.support.worker_image import worker_image as shared_worker_image
+
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-WORKER_IMAGE = "localhost/adjutant/worker:test"
 EXIT_TIMEOUT_S = 120
 
 
 @pytest.fixture(scope="session")
 def worker_image() -> str:
-    subprocess.run(
-        ["bash", str(REPO / "scripts" / "build-worker-image"), WORKER_IMAGE],
-        check=True, cwd=REPO, capture_output=True, timeout=900,
-    )  # fmt: skip
-    return WORKER_IMAGE
+    return shared_worker_image()  # one build per test process, shared with tests/appliance
 
 
 @pytest.fixture

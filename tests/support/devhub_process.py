@@ -28,9 +28,10 @@ def free_port() -> int:
 
 class DevHubProcess:
     def __init__(self, home: Path, repo_loop: bool = True, bind: str = "127.0.0.1",
-                 address: str = "127.0.0.1") -> None:
+                 address: str = "127.0.0.1", keytab: Path | None = None) -> None:
         """``bind`` is what the hub listens on; ``address`` is how clients name it (the
-        server certificate covers it)."""
+        server certificate covers it); ``keytab`` turns on Kerberos logins."""
+        self.keytab = keytab
         self.home = home
         self.bind, self.address = bind, address
         self.https_port = free_port()
@@ -63,6 +64,8 @@ class DevHubProcess:
                 "--bind", self.bind, "--hostname", self.address]
         if not self.repo_loop:
             argv.append("--no-repo-loop")
+        if self.keytab is not None:
+            argv += ["--keytab", str(self.keytab)]
         log = self.log_path.open("a")
         self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, text=True,
                                      env=dict(os.environ, PYTHONUNBUFFERED="1"))

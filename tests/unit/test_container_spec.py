@@ -18,6 +18,7 @@ from adjutant.container.backend import (
     ResourceLimits,
     Tmpfs,
     Ulimit,
+    VolumeMount,
 )
 from adjutant.container.podman import EXEC_KILL_AFTER_S, create_kwargs, exec_argv
 
@@ -40,6 +41,8 @@ def full_spec() -> ContainerSpec:
         user="kojibuilder",
         workdir="/builddir",
         network=NetworkMode.BRIDGE,
+        volumes=(VolumeMount("koji-boxed_koji_storage", "/mnt/koji"),
+                 VolumeMount("cache", "/var/cache/dnf", read_only=False)),
         ulimits=(Ulimit("nofile", 1024, 2048), Ulimit("nproc", 4096, 4096)),
         limits=ResourceLimits(memory_bytes=512 << 20, cpus=1.5, pids=256),
         cap_drop=("ALL",),
@@ -86,6 +89,11 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
             {"type": "tmpfs", "source": "tmpfs", "target": "/run", "mode": "755"},
         ],
         "network_mode": "bridge",
+        "networks": {"podman": {}},
+        "volumes": {
+            "koji-boxed_koji_storage": {"bind": "/mnt/koji", "mode": "ro"},
+            "cache": {"bind": "/var/cache/dnf", "mode": "rw"},
+        },
         "ulimits": [
             {"Name": "nofile", "Soft": 1024, "Hard": 2048},
             {"Name": "nproc", "Soft": 4096, "Hard": 4096},
@@ -117,9 +125,20 @@ def test_minimal_spec_is_least_privilege() -> None:
     assert kwargs["network_mode"] == "none"
     assert kwargs["cap_drop"] == ["ALL"] and kwargs["cap_add"] == []
     assert kwargs["privileged"] is False
-    assert kwargs["mounts"] == [] and kwargs["ulimits"] == []
+    assert kwargs["mounts"] == [] and kwargs["ulimits"] == [] and kwargs["volumes"] == {}
     assert kwargs["no_new_privileges"] is True
+    assert "networks" not in kwargs
     for absent in ("user", "working_dir", "mem_limit", "cpu_quota", "pids_limit", "userns_mode"):
+        assert absent not in kwargs
+
+
+def test_a_bridged_container_joins_the_backends_named_network() -> None:
+    spec = ContainerSpec(image="img", task_id=5, worker="w", role="build",
+                         network=NetworkMode.BRIDGE)  # fmt: skip
+    kwargs = create_kwargs(spec, network="koji-boxed_koji-network")
+    assert kwargs["network_mode"] == "bridge"
+    assert kwargs["networks"] == {"koji-boxed_koji-network": {}}
+    for absent in ("user", "working_dir", "mem_limit", "cpu_quota", "pids_limit"):
         assert absent not in kwargs
 
 
