@@ -15,6 +15,8 @@ import pytest
 from adjutant.container.fake import FakeBackend
 from adjutant.redaction import RedactingFilter, redact_exception
 from adjutant.task_logs import redact, redact_line
+from adjutant.config import AdjutantSettings, KojidSettings, Settings
+from adjutant.tasks.context import TaskContext
 from adjutant.worker import AdjutantTaskManager
 
 URL = "https://alice:S3cr3tPw@git.example.org/repo.git"
@@ -23,6 +25,7 @@ URL = "https://alice:S3cr3tPw@git.example.org/repo.git"
 class FailingHandler:
     id = 41
     method = "buildSRPMFromSCM"
+    workdir = "/nonexistent/tasks/41"
 
     def __init__(self, exc: BaseException) -> None:
         self.exc = exc
@@ -36,8 +39,11 @@ def _run_task(handler: FailingHandler, workdir: Path = Path("/nonexistent")) -> 
     failed: list[Any] = []
     host = types.SimpleNamespace(getID=lambda: 1, failTask=lambda tid, resp: failed.append(resp))
     session = types.SimpleNamespace(host=host, getSessionInfo=lambda: {"start_ts": 0.0})
+    backend = FakeBackend()
+    context = TaskContext.from_settings(Settings(KojidSettings(), AdjutantSettings()),
+                                        factory=lambda: backend)  # fmt: skip
     manager = AdjutantTaskManager(types.SimpleNamespace(workdir=str(workdir)), session,
-                                  worker_name="w", backend=FakeBackend())  # fmt: skip
+                                  worker_name="w", backend=backend, context=context)  # fmt: skip
     manager.runTask(handler)
     assert len(failed) == 1
     with pytest.raises(xmlrpc.client.Fault) as fault:

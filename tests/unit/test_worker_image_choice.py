@@ -8,6 +8,7 @@ from typing import Any
 from adjutant.config import AdjutantSettings, KojidSettings, Settings
 from adjutant.container.fake import FakeBackend
 from adjutant.policy.resolver import ImageChoice, ImageResolver
+from adjutant.state import Recorder as StateRecorder
 from adjutant.tasks.build_arch import BuildArchTask
 from adjutant.tasks.context import TaskContext
 from adjutant.worker import AdjutantTaskManager
@@ -94,16 +95,8 @@ def test_bad_parameters_leave_the_fault_to_the_handler() -> None:
     assert task.context.image == ImageChoice("img-configured", "task_image_default")
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.choices: list[tuple[int, str, ImageChoice]] = []
-
-    def image_chosen(self, task_id: int, method: str, choice: ImageChoice) -> None:
-        self.choices.append((task_id, method, choice))
-
-
-def test_the_worker_records_each_choice_and_binds_a_context_per_task() -> None:
-    recorder = Recorder()
+def test_the_worker_binds_a_context_per_task_with_its_recorder() -> None:
+    recorder = StateRecorder.disabled()
     backend = FakeBackend()
     settings = Settings(KojidSettings(), AdjutantSettings(task_image_default="img-configured"))
     context = TaskContext.from_settings(settings, factory=lambda: backend, recorder=recorder)
@@ -113,7 +106,8 @@ def test_the_worker_records_each_choice_and_binds_a_context_per_task() -> None:
     manager.hand_context(first)
     manager.hand_context(second)
     default = ImageChoice("img-configured", "task_image_default")
-    assert recorder.choices == [(7, "buildArch", default), (7, "buildArch", default)]
+    assert first.context.image == second.context.image == default
+    assert first.context.recorder is second.context.recorder is recorder
     assert first.context is not second.context and first.context.settings is settings
     assert first.context.make_backend() is backend
     assert context.image == default  # the worker's own context is left as it was

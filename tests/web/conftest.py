@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from adjutant.config import AdjutantSettings, KojidSettings, RepoAccess, Settings
-from adjutant.container.backend import ContainerBackend
 from adjutant.container.fake import FakeBackend
 from adjutant.state import Recorder
 from adjutant.tasks.build_arch import BuildArchTask
+from adjutant.tasks.context import TaskContext
 from adjutant.web import create_app
 from adjutant.worker import record_task
 from tests.support.fake_hub import (
@@ -64,20 +64,17 @@ class Site:
         if fail_rpmbuild:
             backend.on_exec(("rpmbuild", "-bb"), exit_code=1, output=b"error: Bad exit status\n")
         options = self.settings.kojid_options()
-        options.settings = self.settings
-
-        class Task(BuildArchTask):
-            def make_backend(self, settings: Settings) -> ContainerBackend:
-                return backend
-
+        context = TaskContext.from_settings(self.settings, factory=lambda: backend,
+                                            recorder=self.recorder)  # fmt: skip
         self.hub = make_hub(task_id=task_id)
-        handler = Task(
+        handler = BuildArchTask(
             task_id,
             "buildArch",
             [PKG, TAG_NAME, "x86_64", True, {"repo_id": REPO_ID}],
             self.hub,
             options,
         )
+        handler.bind(context)
         record_task(self.recorder, handler, {"parent": 7, "arch": "x86_64"})
         return handler.run()
 
