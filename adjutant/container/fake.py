@@ -2,7 +2,9 @@
 
 It records every call, keeps containers (spec, state, labels, files) in memory and answers
 ``exec`` from scripted results. It mirrors the real backend's error contract (missing
-container -> ContainerNotFound, missing image -> ImageMissing, ...) but runs nothing.
+container -> ContainerNotFound, missing image -> ImageMissing, network only in a bridged
+container, ...) but runs nothing; tests/integration/test_backend_contract.py holds it and
+PodmanBackend to the same suite.
 """
 
 from __future__ import annotations

@@ -269,3 +269,13 @@ def test_build_arch_is_registered_with_kojis_weight() -> None:
     assert BuildArchTask in HANDLERS
     assert BuildArchTask.Methods == ["buildArch"]
     assert BuildArchTask._taskWeight == 1.5
+
+
+def test_a_container_task_without_a_context_fails_naming_the_task(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    task = BuildArchTask(TASK_ID, "buildArch", [PKG, TAG_NAME, "x86_64", True,
+                                                {"repo_id": REPO_ID}], harness.hub,
+                         harness.settings.kojid_options())  # fmt: skip
+    with pytest.raises(RuntimeError, match=f"task {TASK_ID} \\(buildArch\\) was run without"):
+        task.run()
+    assert harness.backend.calls == []
