@@ -105,8 +105,9 @@ def test_live_log_streams_lines_during_the_build_then_ends_when_the_task_closes(
     assert container["removed_at"] is not None and container["name"].startswith("adjutant-")
     assert container["image_digest"] and task["image_digest"] == container["image_digest"]
     steps = [s["name"] for s in task["steps"]]
-    assert steps[0] == "provide-image" and steps[-1] == "upload-outputs"
-    assert "install-group" in steps and "rpmbuild-bb" in steps
+    assert steps[:2] == ["provide-image", "start-container"]
+    assert steps[-3:] == ["upload-outputs", "remove-container", "upload-logs"]
+    assert "install-group" in steps and "rpmbuild-bb" in steps and "copy-out" in steps
     metrics = requests.get(f"{url}/metrics", timeout=5).text
     assert 'adjutant_tasks_total{method="buildArch",outcome="closed"}' in metrics
 
