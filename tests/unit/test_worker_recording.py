@@ -112,9 +112,11 @@ def test_worker_status_row_and_policy_counters(fake_podman: str, tmp_path: Path)
     recorder = Recorder(tmp_path / "state.db", worker="w")
     resolver = ImageResolver(default_image="img", enabled=False, ttl_s=60,
                              get_build_config=lambda *a, **k: {})  # fmt: skip
-    status = WorkerStatus(recorder, podman_url=fake_podman,
-                          hub_url="https://u:secret@hub/kojihub", topurl="http://hub/kojifiles",
-                          workdir=tmp_path, maxjobs=4, minspace_mb=1, resolver=resolver)  # fmt: skip
+    status = WorkerStatus(
+        recorder, podman_url=fake_podman, hub_url="https://u:secret@hub/kojihub",
+        topurl="http://hub/kojifiles", workdir=tmp_path, maxjobs=4, minspace_mb=1,
+        resolver=resolver,
+    )  # fmt: skip
 
     class Manager:
         pids = {11: 100}
