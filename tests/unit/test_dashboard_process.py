@@ -51,3 +51,16 @@ def test_stop_ends_a_running_dashboard() -> None:
     assert process.returncode is not None and process.returncode != 0
     assert time.monotonic() - started < dashboard_process.STOP_TIMEOUT_S
     assert child.process is None
+
+
+def test_the_worker_command_line_loads_no_flask_or_gunicorn() -> None:
+    import subprocess
+
+    probe = (
+        "import sys; from adjutant import cli; cli.build_parser(); import adjutant.daemon; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('flask', 'gunicorn', 'prometheus_client', 'werkzeug')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, timeout=60).stdout.strip()  # fmt: skip
+    assert loaded == "[]"
