@@ -64,3 +64,33 @@ def test_the_worker_command_line_loads_no_flask_or_gunicorn() -> None:
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True, timeout=60).stdout.strip()  # fmt: skip
     assert loaded == "[]"
+
+
+def test_the_dashboard_dies_with_a_killed_worker() -> None:
+    import signal
+    import subprocess
+
+    parent_code = (
+        "import sys, time; from adjutant.dashboard_process import DashboardProcess; "
+        "d = DashboardProcess([]); "
+        "d.argv = [sys.executable, '-c', 'import time; time.sleep(60)']; "
+        "d.start(); print(d.pid, flush=True); time.sleep(60)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], stdout=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    assert parent.stdout is not None
+    child_pid = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while is_alive(child_pid):
+        assert time.monotonic() < deadline, "the dashboard outlived its killed worker"
+        time.sleep(0.05)
+
+
+def is_alive(pid: int) -> bool:
+    """Running or sleeping: gone, or a zombie waiting for init to reap it, is dead."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
