@@ -140,6 +140,7 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     for handler in HANDLERS:
         manager.registerHandler(handler)
     sweep_orphans(backend, adjutant.worker_name, (), workdir)
+    recorder.close_open_tasks("the worker stopped while the task ran")
     dashboard = None
     if adjutant.dashboard_enabled:
         dashboard = DashboardProcess(settings.files, debug=debug)
