@@ -312,7 +312,7 @@ class KojiBuildroot:
         stack.push(self._expire)
         stack.push(self._upload_logs)
         self.id = self._new_buildroot()
-        self.recorder.buildroot(self.id)
+        self.recorder.buildroot(self.id, tag=tag_name)
         self.name = f"{tag_name}-{self.id}-{request.repo_id}"
         note(self.log_dir, f"INFO: buildroot {self.name} (id {self.id}) from {request.image}")
         self._write_config_log(location)

@@ -228,8 +228,12 @@ class TaskRecorder:
             values["image_digest"] = digest
         self._update("the task image", **values)
 
-    def buildroot(self, buildroot_id: int) -> None:
-        self._update("the buildroot id", buildroot_id=buildroot_id)
+    def buildroot(self, buildroot_id: int, *, tag: str | None = None) -> None:
+        """The hub's buildroot id, and the build tag by name (tasks may name it by id)."""
+        values: dict[str, Any] = {"buildroot_id": buildroot_id}
+        if tag is not None:
+            values["tag"] = tag
+        self._update("the buildroot id", **values)
 
     def log_file(self, name: str, path: Path) -> None:
         self.recorder.write(

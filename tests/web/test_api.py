@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from adjutant.errors import BuildFailed
 from adjutant.state import store
 from adjutant.web import create_app
+from tests.support.fake_hub import TAG_NAME
 from tests.web.conftest import FAILED_TASK_ID, IMAGE, TASK_ID, TOKEN, Site
 
 OPENAPI = json.loads(resources.files("adjutant.web").joinpath("openapi.json").read_text())
@@ -38,7 +39,7 @@ def test_task_detail_shows_steps_containers_image_and_result_of_a_real_build(
     task = reply.get_json()
     check_against_openapi("/api/v1/tasks/{task_id}", 200, task)
     assert task["state"] == "CLOSED" and task["method"] == "buildArch"
-    assert task["arch"] == "x86_64" and task["parent"] == 7
+    assert task["arch"] == "x86_64" and task["parent"] == 7 and task["tag"] == TAG_NAME
     assert task["buildroot_id"] == task["result"]["brootid"] == 501
     assert task["image"] == IMAGE and task["image_reason"] == "task_image_default"
     assert task["image_digest"]
