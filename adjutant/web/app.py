@@ -4,6 +4,7 @@ token and JSON errors. Routes live in ``api`` (JSON, health, metrics) and ``page
 from __future__ import annotations
 
 import hmac
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from werkzeug.exceptions import HTTPException
 
 from adjutant.config import Settings
 from adjutant.state import store
+
+log = logging.getLogger(__name__)
 
 TOKEN_COOKIE = "adjutant_token"
 # Health checks run on the machine (container HEALTHCHECK, probes): no token needed.
@@ -25,6 +28,7 @@ def create_app(settings: Settings, *, state_db: Path | None = None) -> Flask:
     app.config["ADJUTANT_SETTINGS"] = settings
     app.config["ADJUTANT_STATE_DB"] = state_db or settings.adjutant.state_db
     app.config["ADJUTANT_TOKEN"] = settings.adjutant.dashboard_token
+    create_store(app.config["ADJUTANT_STATE_DB"])
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from adjutant.web import api, pages
@@ -39,6 +43,17 @@ def create_app(settings: Settings, *, state_db: Path | None = None) -> Flask:
     return app
 
 
+def create_store(path: Path) -> None:
+    """Create an empty store if the worker has not yet, so pages answer before its first
+    write; every request then reads without ever taking the writers' lock."""
+    if path.exists():
+        return
+    try:
+        store.connect(path, timeout_s=2.0).close()
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("state store %s cannot be created: %s", path, exc)
+
+
 def settings() -> Settings:
     value: Settings = current_app.config["ADJUTANT_SETTINGS"]
     return value
@@ -47,8 +62,8 @@ def settings() -> Settings:
 def state() -> sqlite3.Connection:
     """This request's read-only connection to the store (opened on first use)."""
     if "state" not in g:
-        conn = store.connect(current_app.config["ADJUTANT_STATE_DB"], timeout_s=2.0)
-        conn.execute("PRAGMA query_only = ON")
+        conn = store.connect(current_app.config["ADJUTANT_STATE_DB"], timeout_s=2.0,
+                             readonly=True)  # fmt: skip
         g.state = conn
     conn_: sqlite3.Connection = g.state
     return conn_

@@ -234,3 +234,26 @@ def test_secrets_in_faults_argv_and_worker_logs_are_redacted(
     for reply in (ranged, streamed, detail):
         assert secret not in reply.get_data(as_text=True)
     assert "bob" in detail.get_json()["fault"] and detail.get_json()["steps"][0]["error"]
+
+
+def test_the_dashboard_reads_while_the_worker_holds_the_write_lock(
+    site: Site, client: FlaskClient
+) -> None:
+    writer = store.connect(site.state_db, timeout_s=1)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        for url in ("/api/v1/status", "/api/v1/tasks", f"/api/v1/tasks/{TASK_ID}", "/metrics"):
+            assert client.get(url).status_code == 200, url
+    finally:
+        writer.execute("ROLLBACK")
+    # and the web never writes: the store's files stay as the worker left them
+    before = site.state_db.stat().st_mtime_ns
+    client.get("/api/v1/tasks")
+    assert site.state_db.stat().st_mtime_ns == before
+
+
+def test_a_store_the_worker_has_not_made_yet_answers_empty(tmp_path: Path) -> None:
+    settings = Site(tmp_path / "fresh").settings
+    client = create_app(settings).test_client()
+    assert client.get("/api/v1/tasks").get_json()["tasks"] == []
+    assert client.get("/readyz").status_code == 503
