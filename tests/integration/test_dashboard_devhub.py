@@ -8,6 +8,7 @@ One devhub + worker + dashboard serve the module; each test submits one slow bui
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +63,16 @@ def wait_for(check: Any, timeout_s: float, what: str) -> Any:
             return value
         time.sleep(0.3)
     raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+def chromium_paths() -> tuple[str, str]:
+    """The headless browser and its driver (Debian: chromium, chromium-driver)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None:
+        pytest.fail("chromium or chromedriver is not on PATH: run scripts/setup-host (as root), "
+                    "which installs chromium and chromium-driver", pytrace=False)  # fmt: skip
+    return browser, driver
 
 
 def recorded_log(url: str, task_id: int, name: str) -> bool:
@@ -121,8 +132,9 @@ def test_browser_sees_live_log_timeline_and_closed_state_without_reload(
     from selenium.webdriver.common.by import By
 
     site, url = dash
+    browser, driver_path = chromium_paths()
     options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
+    options.binary_location = browser
     for flag in (
         "--headless=new",
         "--no-sandbox",
@@ -134,7 +146,7 @@ def test_browser_sees_live_log_timeline_and_closed_state_without_reload(
         f"--user-data-dir={tmp_path / 'chromium'}",
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(options=options, service=Service(driver_path))
     try:
         task_id = site.submit("adjutant-dash-browser", build_script=SLOW_BUILD)
         driver.get(f"{url}/tasks/{task_id}")
