@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 TOKEN_COOKIE = "adjutant_token"
 # Health checks run on the machine (container HEALTHCHECK, probes): no token needed.
 OPEN_PATHS = frozenset({"/livez", "/readyz"})
+# The pages load only their own CSS and JS and talk only to this server.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def create_app(settings: Settings, *, state_db: Path | None = None) -> Flask:
@@ -36,7 +42,7 @@ def create_app(settings: Settings, *, state_db: Path | None = None) -> Flask:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
     app.before_request(_check_token)
-    app.after_request(after_token)
+    app.after_request(after_request)
     app.teardown_appcontext(_close_store)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(sqlite3.Error, _store_error)
@@ -111,9 +117,11 @@ def _store_error(exc: sqlite3.Error) -> Response:
     return error_response(503, "state_store_unavailable", f"the state store cannot be read: {exc}")
 
 
-def after_token(reply: Any) -> Any:
-    """Keep a token given as ?token= in an HttpOnly cookie (EventSource sends no headers)."""
+def after_request(reply: Any) -> Any:
+    """Keep a token given as ?token= in an HttpOnly cookie (EventSource sends no headers);
+    add the security headers."""
     token = g.pop("set_token_cookie", None)
     if token:
         reply.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict")
+    reply.headers.update(SECURITY_HEADERS)
     return reply

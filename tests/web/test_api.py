@@ -182,8 +182,9 @@ def test_metrics_are_prometheus_text_from_the_store(client: FlaskClient) -> None
 def test_openapi_document_is_served_and_valid(client: FlaskClient) -> None:
     from jsonschema.validators import Draft202012Validator
 
-    served = client.get("/api/v1/openapi.json").get_json()
-    assert served == OPENAPI
+    reply = client.get("/api/v1/openapi.json")
+    assert reply.get_json() == OPENAPI
+    assert reply.headers["Content-Security-Policy"].startswith("default-src 'self'")
     for schema in OPENAPI["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
 
