@@ -180,9 +180,12 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
 
     def takeTask(self, task: dict[str, Any]) -> bool:  # noqa: N802 (koji's hook)
         # The hub's task row (parent, arch) is what the dashboard shows about the task.
-        if isinstance(task, dict) and isinstance(task.get("id"), int):
-            self._task_rows[task["id"]] = task
+        task_id = task.get("id") if isinstance(task, dict) else None
+        if isinstance(task_id, int):
+            self._task_rows[task_id] = task
         taken: bool = super().takeTask(task)
+        if not taken and isinstance(task_id, int):
+            self._task_rows.pop(task_id, None)  # not ours: no cleanupTask will come for it
         return taken
 
     def forkTask(self, handler: Any) -> Any:  # noqa: N802 (koji's hook)
@@ -196,7 +199,6 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
             self.choose_image(handler)  # run in this process (foreground or single mode)
         record_task(self.recorder, handler, self._task_rows.get(handler.id, {}))
         super().runTask(handler)
-
 
     def choose_image(self, handler: Any) -> None:
         """Resolve the task image in the daemon, before the fork, so the policy cache (and
