@@ -95,6 +95,7 @@ def test_errors_are_json_with_the_right_status(client: FlaskClient, url: str, st
     reply = client.get(url)
     assert reply.status_code == status
     body = reply.get_json()
+    check_against_openapi("/api/v1/tasks/{task_id}", 404, body)  # the one Error schema
     assert set(body) == {"error", "message"} and body["message"]
     if error:
         assert body["error"] == error
@@ -145,6 +146,7 @@ def test_containers_list_and_prefix_lookup(client: FlaskClient) -> None:
 def test_status_and_readiness_follow_the_worker_heartbeat(site: Site, client: FlaskClient) -> None:
     reply = client.get("/readyz")
     assert reply.status_code == 503
+    check_against_openapi("/readyz", 503, reply.get_json())
     assert "has not written its status" in reply.get_json()["reasons"][0]
     site.recorder.heartbeat(started_at=1.0, hub_ok=1, podman_ok=1, podman_version="4.3.1",
                             running=0, maxjobs=10)  # fmt: skip
@@ -195,6 +197,8 @@ def test_config_view_is_redacted(site: Site) -> None:
     assert client.get("/api/v1/config").status_code == 401
     reply = client.get("/api/v1/config", headers={"Authorization": f"Bearer {TOKEN}"})
     assert reply.status_code == 200
+    check_against_openapi("/api/v1/config", 200, reply.get_json())
+    check_against_openapi("/api/v1/config", 401, client.get("/api/v1/config").get_json())
     assert TOKEN not in reply.get_data(as_text=True)
     assert reply.get_json()["adjutant"]["dashboard_token"]["value"] != TOKEN
     assert client.get("/livez").status_code == 200  # health checks need no token
