@@ -163,6 +163,7 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     # them first, so the sweep does not pull containers from under a task still unwinding.
     end_leftovers(registry_dir(workdir), timeout_s=float(adjutant.stop_grace) + 10.0)
     sweep_orphans(backend, adjutant.worker_name, (), workdir)
+    recorder.close_open_tasks("the worker stopped while the task ran")
     dashboard = None
     if adjutant.dashboard_enabled:
         dashboard = DashboardProcess(settings.files, debug=debug)

@@ -183,9 +183,12 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
 
     def takeTask(self, task: dict[str, Any]) -> bool:  # noqa: N802 (koji's hook)
         # The hub's task row (parent, arch) is what the dashboard shows about the task.
-        if isinstance(task, dict) and isinstance(task.get("id"), int):
-            self._task_rows[task["id"]] = task
+        task_id = task.get("id") if isinstance(task, dict) else None
+        if isinstance(task_id, int):
+            self._task_rows[task_id] = task
         taken: bool = super().takeTask(task)
+        if not taken and isinstance(task_id, int):
+            self._task_rows.pop(task_id, None)  # not ours: no cleanupTask will come for it
         return taken
 
     def forkTask(self, handler: Any) -> Any:  # noqa: N802 (koji's hook)

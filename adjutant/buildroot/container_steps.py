@@ -135,6 +135,7 @@ class ContainerSteps:
         self.staging_dir = staging_dir
         self.bridge = bridge
         self.keep_network = keep_network  # network_enabled: build steps keep the bridge
+        self.recorder = recorder
         self.runner = StepRunner(backend, container_id, log_dir / STATE_LOG, recorder)
 
     def run(
@@ -220,7 +221,12 @@ class ContainerSteps:
         self.backend.copy_in(self.container_id, source, target_dir)
 
     def copy_out(self, source: str, target_dir: Path) -> None:
-        self.backend.copy_out(self.container_id, source, target_dir)
+        """Copy ``source`` out of the container (results: a step on the dashboard's timeline)."""
+        if self.recorder is None:
+            self.backend.copy_out(self.container_id, source, target_dir)
+            return
+        with self.recorder.phase("copy-out"):
+            self.backend.copy_out(self.container_id, source, target_dir)
 
 
 def memory_limit_text(cgroup_files: str) -> str | None:

@@ -333,7 +333,7 @@ class KojiBuildroot:
         stack.push(self._expire)
         stack.push(self._upload_logs)
         self.id = self._new_buildroot()
-        self.recorder.buildroot(self.id)
+        self.recorder.buildroot(self.id, tag=tag_name)
         self.name = f"{tag_name}-{self.id}-{request.repo_id}"
         note(self.log_dir, f"INFO: buildroot {self.name} (id {self.id}) from {request.image}")
         self._write_config_log(location)
@@ -414,16 +414,17 @@ class KojiBuildroot:
             extra_mounts=self.request.extra_mounts + (local.mounts if local else ()),
         )  # fmt: skip
         try:
-            started = time.monotonic()
-            container_id = self.backend.create(spec)
-            stack.callback(self._remove_container, container_id)
-            self.recorder.container_created(
-                container_id, name=spec.container_name, image=self.request.image, role=spec.role,
-                seconds=time.monotonic() - started,
-            )  # fmt: skip
-            started = time.monotonic()
-            self.backend.start(container_id)
-            self.recorder.container_started(container_id, seconds=time.monotonic() - started)
+            with self.recorder.phase("start-container"):
+                started = time.monotonic()
+                container_id = self.backend.create(spec)
+                stack.callback(self._remove_container, container_id)
+                self.recorder.container_created(
+                    container_id, name=spec.container_name, image=self.request.image,
+                    role=spec.role, seconds=time.monotonic() - started,
+                )  # fmt: skip
+                started = time.monotonic()
+                self.backend.start(container_id)
+                self.recorder.container_started(container_id, seconds=time.monotonic() - started)
         except ContainerError as exc:
             raise BuildrootError(
                 f"cannot start a buildroot container from {self.request.image}: {exc}"
@@ -523,8 +524,9 @@ class KojiBuildroot:
 
     def _remove_container(self, container_id: str) -> None:
         try:
-            started = time.monotonic()
-            self.backend.remove(container_id)
+            with self.recorder.phase("remove-container"):
+                started = time.monotonic()
+                self.backend.remove(container_id)
             self.recorder.container_removed(container_id, seconds=time.monotonic() - started)
         except ContainerError as exc:
             # It carries this worker's label: the worker's sweep removes it later.
@@ -536,7 +538,8 @@ class KojiBuildroot:
         if not _is_interrupt(exc_type):
             if exc is not None:
                 note(self.log_dir, f"ERROR: {exc}")
-            self._uploader.sync(final=True)
+            with self.recorder.phase("upload-logs"):
+                self._uploader.sync(final=True)
         self._uploader.close()
 
     def _expire(

@@ -128,6 +128,19 @@ class Recorder:
             self._last_prune = now
             self.prune()
 
+    def close_open_tasks(self, reason: str) -> None:
+        """End this worker's tasks still OPEN in the store (at start: a previous run died
+        with them); a task the hub gives back is recorded afresh when it is taken."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            rows = conn.execute(
+                "SELECT id FROM tasks WHERE state = 'OPEN' AND worker = ?", (self.worker,)
+            ).fetchall()
+            for row in rows:
+                end_task(conn, row["id"], "CANCELED", result=None, fault=reason)
+
+        self.write("the end of tasks left open", work)
+
     def prune(self) -> None:
         """Forget tasks that ended more than ``retention_s`` ago."""
         before = time.time() - self.retention_s
@@ -140,6 +153,30 @@ class Recorder:
                 buckets: Sequence[float]) -> None:  # fmt: skip
         """One observation of a histogram, kept as Prometheus' cumulative bucket counts."""
         self.write(metric, lambda c: observe_in(c, metric, labels, value, buckets))
+
+
+def end_task(
+    conn: sqlite3.Connection, task_id: int, state: str, *, result: str | None, fault: str | None
+) -> None:
+    """Mark an OPEN task ended, count it, and close its unfinished steps (once per task)."""
+    ended = time.time()
+    row = conn.execute(
+        "SELECT method, started_at, state FROM tasks WHERE id = ?", (task_id,)
+    ).fetchone()
+    if row is None or row["state"] != "OPEN":
+        return  # already ended (or never recorded): count it once
+    conn.execute(
+        "UPDATE tasks SET state = ?, ended_at = ?, result = ?, fault = ? WHERE id = ?",
+        (state, ended, result, fault, task_id),
+    )
+    store.add_counter(conn, TASKS_TOTAL, {"method": row["method"], "outcome": state.lower()}, 1)
+    elapsed = ended - row["started_at"]
+    observe_in(conn, TASK_DURATION, {"method": row["method"]}, elapsed, TASK_BUCKETS)
+    conn.execute(
+        "UPDATE steps SET ended_at = ?, error = 'interrupted' "
+        "WHERE task_id = ? AND ended_at IS NULL",
+        (ended, task_id),
+    )
 
 
 def observe_in(conn: sqlite3.Connection, metric: str, labels: Mapping[str, str],
@@ -179,28 +216,11 @@ class TaskRecorder:
 
     def ended(self, state: str, *, result: object = None, fault: str | None = None) -> None:
         """The task's end: CLOSED with its result, FAILED with its fault, or CANCELED."""
-        ended = time.time()
         text = None if result is None else json.dumps(result, default=str)
         fault = None if fault is None else redact_line(fault)  # an SCM URL may hold a password
-
-        def work(conn: sqlite3.Connection) -> None:
-            row = conn.execute("SELECT method, started_at, state FROM tasks WHERE id = ?",
-                               (self.task_id,)).fetchone()  # fmt: skip
-            if row is None or row["state"] != "OPEN":
-                return  # already ended (or never recorded): count it once
-            conn.execute("UPDATE tasks SET state = ?, ended_at = ?, result = ?, fault = ? "
-                         "WHERE id = ?", (state, ended, text, fault, self.task_id))  # fmt: skip
-            labels = {"method": row["method"], "outcome": state.lower()}
-            store.add_counter(conn, TASKS_TOTAL, labels, 1)
-            observe_in(conn, TASK_DURATION, {"method": row["method"]},
-                       ended - row["started_at"], TASK_BUCKETS)  # fmt: skip
-            conn.execute(
-                "UPDATE steps SET ended_at = ?, error = 'interrupted' "
-                "WHERE task_id = ? AND ended_at IS NULL",
-                (ended, self.task_id),
-            )
-
-        self.recorder.write("the task end", work)
+        self.recorder.write(
+            "the task end", lambda c: end_task(c, self.task_id, state, result=text, fault=fault)
+        )
 
     def image(self, image: str, *, reason: str, digest: str | None = None) -> None:
         values: dict[str, Any] = {"image": image, "image_reason": reason}
@@ -208,8 +228,12 @@ class TaskRecorder:
             values["image_digest"] = digest
         self._update("the task image", **values)
 
-    def buildroot(self, buildroot_id: int) -> None:
-        self._update("the buildroot id", buildroot_id=buildroot_id)
+    def buildroot(self, buildroot_id: int, *, tag: str | None = None) -> None:
+        """The hub's buildroot id, and the build tag by name (tasks may name it by id)."""
+        values: dict[str, Any] = {"buildroot_id": buildroot_id}
+        if tag is not None:
+            values["tag"] = tag
+        self._update("the buildroot id", **values)
 
     def log_file(self, name: str, path: Path) -> None:
         self.recorder.write(

@@ -200,7 +200,7 @@ def log_stream(task_id: int, name: str) -> Response:
     db_path = current_app.config["ADJUTANT_STATE_DB"]
 
     def final_state() -> str | None:
-        conn = store.connect(db_path, timeout_s=2.0)
+        conn = store.connect(db_path, timeout_s=2.0, readonly=True)
         try:
             row = store.task(conn, task_id)
         finally:
@@ -286,5 +286,5 @@ def readyz() -> Response:
 def metrics() -> Response:
     db_path = current_app.config["ADJUTANT_STATE_DB"]
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(lambda: store.connect(db_path, timeout_s=2.0)))
+    registry.register(StoreCollector(lambda: store.connect(db_path, timeout_s=2.0, readonly=True)))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

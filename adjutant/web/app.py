@@ -4,6 +4,7 @@ token and JSON errors. Routes live in ``api`` (JSON, health, metrics) and ``page
 from __future__ import annotations
 
 import hmac
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,17 @@ from werkzeug.exceptions import HTTPException
 from adjutant.config import Settings
 from adjutant.state import store
 
+log = logging.getLogger(__name__)
+
 TOKEN_COOKIE = "adjutant_token"
 # Health checks run on the machine (container HEALTHCHECK, probes): no token needed.
 OPEN_PATHS = frozenset({"/livez", "/readyz"})
+# The pages load only their own CSS and JS and talk only to this server.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def create_app(settings: Settings, *, state_db: Path | None = None) -> Flask:
@@ -25,6 +34,7 @@ def create_app(settings: Settings, *, state_db: Path | None = None) -> Flask:
     app.config["ADJUTANT_SETTINGS"] = settings
     app.config["ADJUTANT_STATE_DB"] = state_db or settings.adjutant.state_db
     app.config["ADJUTANT_TOKEN"] = settings.adjutant.dashboard_token
+    create_store(app.config["ADJUTANT_STATE_DB"])
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from adjutant.web import api, pages
@@ -32,11 +42,22 @@ def create_app(settings: Settings, *, state_db: Path | None = None) -> Flask:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
     app.before_request(_check_token)
-    app.after_request(after_token)
+    app.after_request(after_request)
     app.teardown_appcontext(_close_store)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(sqlite3.Error, _store_error)
     return app
+
+
+def create_store(path: Path) -> None:
+    """Create an empty store if the worker has not yet, so pages answer before its first
+    write; every request then reads without ever taking the writers' lock."""
+    if path.exists():
+        return
+    try:
+        store.connect(path, timeout_s=2.0).close()
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("state store %s cannot be created: %s", path, exc)
 
 
 def settings() -> Settings:
@@ -47,8 +68,8 @@ def settings() -> Settings:
 def state() -> sqlite3.Connection:
     """This request's read-only connection to the store (opened on first use)."""
     if "state" not in g:
-        conn = store.connect(current_app.config["ADJUTANT_STATE_DB"], timeout_s=2.0)
-        conn.execute("PRAGMA query_only = ON")
+        conn = store.connect(current_app.config["ADJUTANT_STATE_DB"], timeout_s=2.0,
+                             readonly=True)  # fmt: skip
         g.state = conn
     conn_: sqlite3.Connection = g.state
     return conn_
@@ -96,9 +117,11 @@ def _store_error(exc: sqlite3.Error) -> Response:
     return error_response(503, "state_store_unavailable", f"the state store cannot be read: {exc}")
 
 
-def after_token(reply: Any) -> Any:
-    """Keep a token given as ?token= in an HttpOnly cookie (EventSource sends no headers)."""
+def after_request(reply: Any) -> Any:
+    """Keep a token given as ?token= in an HttpOnly cookie (EventSource sends no headers);
+    add the security headers."""
     token = g.pop("set_token_cookie", None)
     if token:
         reply.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict")
+    reply.headers.update(SECURITY_HEADERS)
     return reply

@@ -8,6 +8,7 @@ One devhub + worker + dashboard serve the module; each test submits one slow bui
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +65,16 @@ def wait_for(check: Any, timeout_s: float, what: str) -> Any:
     raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
+def chromium_paths() -> tuple[str, str]:
+    """The headless browser and its driver (Debian: chromium, chromium-driver)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None:
+        pytest.fail("chromium or chromedriver is not on PATH: run scripts/setup-host (as root), "
+                    "which installs chromium and chromium-driver", pytrace=False)  # fmt: skip
+    return browser, driver
+
+
 def recorded_log(url: str, task_id: int, name: str) -> bool:
     reply = requests.get(f"{url}/api/v1/tasks/{task_id}", timeout=5)
     return reply.status_code == 200 and name in reply.json()["logs"]
@@ -105,8 +116,9 @@ def test_live_log_streams_lines_during_the_build_then_ends_when_the_task_closes(
     assert container["removed_at"] is not None and container["name"].startswith("adjutant-")
     assert container["image_digest"] and task["image_digest"] == container["image_digest"]
     steps = [s["name"] for s in task["steps"]]
-    assert steps[0] == "provide-image" and steps[-1] == "upload-outputs"
-    assert "install-group" in steps and "rpmbuild-bb" in steps
+    assert steps[:2] == ["provide-image", "start-container"]
+    assert steps[-3:] == ["upload-outputs", "remove-container", "upload-logs"]
+    assert "install-group" in steps and "rpmbuild-bb" in steps and "copy-out" in steps
     metrics = requests.get(f"{url}/metrics", timeout=5).text
     assert 'adjutant_tasks_total{method="buildArch",outcome="closed"}' in metrics
 
@@ -120,8 +132,9 @@ def test_browser_sees_live_log_timeline_and_closed_state_without_reload(
     from selenium.webdriver.common.by import By
 
     site, url = dash
+    browser, driver_path = chromium_paths()
     options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
+    options.binary_location = browser
     for flag in (
         "--headless=new",
         "--no-sandbox",
@@ -133,7 +146,7 @@ def test_browser_sees_live_log_timeline_and_closed_state_without_reload(
         f"--user-data-dir={tmp_path / 'chromium'}",
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(options=options, service=Service(driver_path))
     try:
         task_id = site.submit("adjutant-dash-browser", build_script=SLOW_BUILD)
         driver.get(f"{url}/tasks/{task_id}")

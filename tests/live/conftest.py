@@ -82,7 +82,9 @@ def live_site(live_endpoint: HubEndpoint,
          **({"topdir": os.environ["ADJUTANT_LIVE_TOPDIR"]}
             if os.environ.get("ADJUTANT_LIVE_TOPDIR") else {})},
         {"worker_name": label, "podman_url": podman_url, "task_image_default": image,
-         "repo_access": "topurl", "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "10"},
+         "repo_access": "topurl", "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "10",
+         # its own state, and no dashboard on the default port beside other test workers
+         "state_db": str(base / "state.db"), "dashboard_enabled": "false"},
     )  # fmt: skip
     with running_worker(conf, base / "worker.log"):
         yield WorkerSite(admin, live_endpoint.build_tag, repo["id"], workdir, label,

@@ -51,3 +51,46 @@ def test_stop_ends_a_running_dashboard() -> None:
     assert process.returncode is not None and process.returncode != 0
     assert time.monotonic() - started < dashboard_process.STOP_TIMEOUT_S
     assert child.process is None
+
+
+def test_the_worker_command_line_loads_no_flask_or_gunicorn() -> None:
+    import subprocess
+
+    probe = (
+        "import sys; from adjutant import cli; cli.build_parser(); import adjutant.daemon; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('flask', 'gunicorn', 'prometheus_client', 'werkzeug')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, timeout=60).stdout.strip()  # fmt: skip
+    assert loaded == "[]"
+
+
+def test_the_dashboard_dies_with_a_killed_worker() -> None:
+    import signal
+    import subprocess
+
+    parent_code = (
+        "import sys, time; from adjutant.dashboard_process import DashboardProcess; "
+        "d = DashboardProcess([]); "
+        "d.argv = [sys.executable, '-c', 'import time; time.sleep(60)']; "
+        "d.start(); print(d.pid, flush=True); time.sleep(60)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], stdout=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    assert parent.stdout is not None
+    child_pid = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while is_alive(child_pid):
+        assert time.monotonic() < deadline, "the dashboard outlived its killed worker"
+        time.sleep(0.05)
+
+
+def is_alive(pid: int) -> bool:
+    """Running or sleeping: gone, or a zombie waiting for init to reap it, is dead."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

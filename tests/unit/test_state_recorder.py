@@ -129,3 +129,20 @@ def test_store_reads_fail_loudly_for_the_web(tmp_path: Path) -> None:
     path.write_bytes(b"garbage" * 1000)
     with pytest.raises(sqlite3.DatabaseError):
         store.connect(path, timeout_s=0.1)
+
+
+def test_tasks_left_open_by_a_dead_worker_are_closed_at_start(tmp_path: Path) -> None:
+    recorder = Recorder(tmp_path / "state.db", worker="w1")
+    other = Recorder(tmp_path / "state.db", worker="w2")
+    recorder.for_task(1).started("buildArch", arch=None, tag=None, parent=None, work_dir=tmp_path)
+    handle = recorder.for_task(1).step_started("rpmbuild-bb", ("rpmbuild",))
+    other.for_task(2).started("newRepo", arch=None, tag=None, parent=None, work_dir=tmp_path)
+    assert handle.row_id is not None
+    Recorder(tmp_path / "state.db", worker="w1").close_open_tasks("the worker stopped")
+    conn = store.connect(tmp_path / "state.db", timeout_s=1)
+    mine, theirs = store.task(conn, 1), store.task(conn, 2)
+    assert mine is not None and theirs is not None
+    assert (mine["state"], mine["fault"]) == ("CANCELED", "the worker stopped")
+    assert theirs["state"] == "OPEN"
+    (step,) = store.steps(conn, 1)
+    assert step["ended_at"] is not None and step["error"] == "interrupted"

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from adjutant.errors import BuildFailed
 from adjutant.state import store
 from adjutant.web import create_app
+from tests.support.fake_hub import TAG_NAME
 from tests.web.conftest import FAILED_TASK_ID, IMAGE, TASK_ID, TOKEN, Site
 
 OPENAPI = json.loads(resources.files("adjutant.web").joinpath("openapi.json").read_text())
@@ -38,13 +39,15 @@ def test_task_detail_shows_steps_containers_image_and_result_of_a_real_build(
     task = reply.get_json()
     check_against_openapi("/api/v1/tasks/{task_id}", 200, task)
     assert task["state"] == "CLOSED" and task["method"] == "buildArch"
-    assert task["arch"] == "x86_64" and task["parent"] == 7
+    assert task["arch"] == "x86_64" and task["parent"] == 7 and task["tag"] == TAG_NAME
     assert task["buildroot_id"] == task["result"]["brootid"] == 501
     assert task["image"] == IMAGE and task["image_reason"] == "task_image_default"
     assert task["image_digest"]
     names = [step["name"] for step in task["steps"]]
-    assert names[0] == "provide-image" and names[-1] == "upload-outputs"
-    assert "install-group" in names and any(n.startswith("rpmbuild") or "build" in n for n in names)
+    # Where the time went, in order: image, container, preparation, build, results, cleanup.
+    assert names[:2] == ["provide-image", "start-container"]
+    assert names[-3:] == ["upload-outputs", "remove-container", "upload-logs"]
+    assert {"install-group", "rpmbuild-bb", "copy-out"} <= set(names)
     install = task["steps"][names.index("install-group")]
     assert install["argv"][0] == "dnf" and install["exit_code"] == 0
     assert all(s["ended_at"] >= s["started_at"] for s in task["steps"])
@@ -92,6 +95,7 @@ def test_errors_are_json_with_the_right_status(client: FlaskClient, url: str, st
     reply = client.get(url)
     assert reply.status_code == status
     body = reply.get_json()
+    check_against_openapi("/api/v1/tasks/{task_id}", 404, body)  # the one Error schema
     assert set(body) == {"error", "message"} and body["message"]
     if error:
         assert body["error"] == error
@@ -142,6 +146,7 @@ def test_containers_list_and_prefix_lookup(client: FlaskClient) -> None:
 def test_status_and_readiness_follow_the_worker_heartbeat(site: Site, client: FlaskClient) -> None:
     reply = client.get("/readyz")
     assert reply.status_code == 503
+    check_against_openapi("/readyz", 503, reply.get_json())
     assert "has not written its status" in reply.get_json()["reasons"][0]
     site.recorder.heartbeat(started_at=1.0, hub_ok=1, podman_ok=1, podman_version="4.3.1",
                             running=0, maxjobs=10)  # fmt: skip
@@ -179,8 +184,9 @@ def test_metrics_are_prometheus_text_from_the_store(client: FlaskClient) -> None
 def test_openapi_document_is_served_and_valid(client: FlaskClient) -> None:
     from jsonschema.validators import Draft202012Validator
 
-    served = client.get("/api/v1/openapi.json").get_json()
-    assert served == OPENAPI
+    reply = client.get("/api/v1/openapi.json")
+    assert reply.get_json() == OPENAPI
+    assert reply.headers["Content-Security-Policy"].startswith("default-src 'self'")
     for schema in OPENAPI["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
 
@@ -191,6 +197,8 @@ def test_config_view_is_redacted(site: Site) -> None:
     assert client.get("/api/v1/config").status_code == 401
     reply = client.get("/api/v1/config", headers={"Authorization": f"Bearer {TOKEN}"})
     assert reply.status_code == 200
+    check_against_openapi("/api/v1/config", 200, reply.get_json())
+    check_against_openapi("/api/v1/config", 401, client.get("/api/v1/config").get_json())
     assert TOKEN not in reply.get_data(as_text=True)
     assert reply.get_json()["adjutant"]["dashboard_token"]["value"] != TOKEN
     assert client.get("/livez").status_code == 200  # health checks need no token
@@ -231,3 +239,26 @@ def test_secrets_in_faults_argv_and_worker_logs_are_redacted(
     for reply in (ranged, streamed, detail):
         assert secret not in reply.get_data(as_text=True)
     assert "bob" in detail.get_json()["fault"] and detail.get_json()["steps"][0]["error"]
+
+
+def test_the_dashboard_reads_while_the_worker_holds_the_write_lock(
+    site: Site, client: FlaskClient
+) -> None:
+    writer = store.connect(site.state_db, timeout_s=1)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        for url in ("/api/v1/status", "/api/v1/tasks", f"/api/v1/tasks/{TASK_ID}", "/metrics"):
+            assert client.get(url).status_code == 200, url
+    finally:
+        writer.execute("ROLLBACK")
+    # and the web never writes: the store's files stay as the worker left them
+    before = site.state_db.stat().st_mtime_ns
+    client.get("/api/v1/tasks")
+    assert site.state_db.stat().st_mtime_ns == before
+
+
+def test_a_store_the_worker_has_not_made_yet_answers_empty(tmp_path: Path) -> None:
+    settings = Site(tmp_path / "fresh").settings
+    client = create_app(settings).test_client()
+    assert client.get("/api/v1/tasks").get_json()["tasks"] == []
+    assert client.get("/readyz").status_code == 503
