@@ -574,3 +574,14 @@ def test_tagged_builds_and_rpms_have_the_hubs_keys(
         "toplink/packages/fid/1/1/noarch/fid-doc-1-1.noarch.rpm"
         in (archdir / "pkglist").read_text().splitlines()
     )
+
+
+def test_repo_requests_have_the_hubs_keys(hub: HubHarness) -> None:
+    hub.admin("createTag", "t", arches="x86_64")
+    request = hub.admin("repo.request", "t", force=True)["request"]
+    assert set(request) == {
+        "id", "create_time", "create_ts", "owner", "owner_name", "priority", "tag_id",
+        "tag_name", "at_event", "min_event", "opts", "update_time", "update_ts", "active",
+        "task_id", "task_state", "tries", "repo_id",
+    }  # fmt: skip
+    assert request["owner_name"] == "kojiadmin"
