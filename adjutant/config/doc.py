@@ -17,6 +17,7 @@ from adjutant.config.schema import (
     KOJID,
     KOJID_ALIASES,
     OBSOLETE_KOJID_KEYS,
+    PLANNED_PREFIX,
     OptionInfo,
     env_var,
     options,
@@ -94,9 +95,12 @@ def _code(text: str) -> str:
 
 def _meaning(info: OptionInfo) -> str:
     """The help text, plus why adjutant ignores the option when it does."""
-    if info.spec.unused is None:
+    reason = info.spec.unused
+    if reason is None:
         return info.spec.help
-    return f"{info.spec.help} Not read by adjutant: {info.spec.unused}."
+    if reason.startswith(PLANNED_PREFIX):
+        return f"{info.spec.help} Not read by adjutant yet: {reason.removeprefix(PLANNED_PREFIX)}."
+    return f"{info.spec.help} Not read by adjutant: {reason}."
 
 
 def _row(info: OptionInfo) -> str:

@@ -36,7 +36,8 @@ KOJID_ALIASES = {"plugins": "plugin"}
 
 
 # Options a later issue will read: the issue flips them (drops ``unused``) when it lands.
-PLANNED_CACHE = "planned: the buildroot cache (issue 17) will read it"
+PLANNED_PREFIX = "planned: "
+PLANNED_CACHE = PLANNED_PREFIX + "the buildroot cache (issue 17) will read it"
 NO_MOCK_ROOTS = (
     "a task's containers are removed as soon as it ends; there are no mock roots to clean"
 )

@@ -171,6 +171,12 @@ def list_buildroots(call: Call, hostID: Any = None, tagID: Any = None, state: An
 
 @API.export("getBuildrootListing")
 def get_buildroot_listing(call: Call, id: int) -> list[dict[str, Any]]:
+    """The buildroot's rpms with the hub's BuildRoot.getList keys (`rpm_id`, not `id`)."""
     _row(call.db, id)
-    listing: list[dict[str, Any]] = list_rpms(call, componentBuildrootID=id)
-    return listing
+    return [
+        {"rpm_id": r["id"], "is_update": r["is_update"], "name": r["name"],
+         "version": r["version"], "release": r["release"], "epoch": r["epoch"],
+         "arch": r["arch"], "build_id": r["build_id"], "draft": r["draft"],
+         "external_repo_id": r["external_repo_id"], "external_repo_name": r["external_repo_name"]}
+        for r in list_rpms(call, componentBuildrootID=id)
+    ]

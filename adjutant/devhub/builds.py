@@ -350,7 +350,8 @@ def list_rpms(call: Call, buildID: Any = None, buildrootID: Any = None, imageID:
     out = []
     for r in rows:
         info = rpm_info(r)
-        if "is_update" in r.keys():
+        if componentBuildrootID is not None:
+            info["component_buildroot_id"] = componentBuildrootID
             info["is_update"] = bool(r["is_update"])
         out.append(info)
     return out

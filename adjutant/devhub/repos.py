@@ -194,7 +194,9 @@ def request_info(db: Cursor, row: Row) -> dict[str, Any]:
     tag = find_tag(db, row["tag_id"], strict=True)
     assert tag is not None
     return {
-        "id": row["id"], "owner": row["owner"], "priority": row["priority"],
+        "id": row["id"], "owner": row["owner"],
+        "owner_name": db.value("SELECT name FROM users WHERE id = ?", (row["owner"],)),
+        "priority": row["priority"],
         "tag_id": row["tag_id"], "tag_name": tag["name"], "at_event": row["at_event"],
         "min_event": row["min_event"], "opts": json.loads(row["opts"]),
         "active": bool(row["active"]), "task_id": row["task_id"], "repo_id": row["repo_id"],

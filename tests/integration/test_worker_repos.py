@@ -60,6 +60,10 @@ def external_repo(tmp_path: Path, task_image: str) -> Iterator[tuple[str, str]]:
         yield f"{base_url}/ext/$arch/", "adjutant-ext"
 
 
+def test_an_arch_less_tag_gets_an_arch_less_repo(site: DevhubSite, files: Files) -> None:
+    repo_tasks.arch_less_tag_gets_an_arch_less_repo(site, files, devhub_site.BUILD_TAG)
+
+
 def test_a_tag_with_an_external_repo_gets_a_merged_repo_buildroots_install_from(
     site: DevhubSite, files: Files, external_repo: tuple[str, str]
 ) -> None:

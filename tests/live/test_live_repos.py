@@ -29,6 +29,12 @@ def files(live_endpoint: HubEndpoint) -> Files:
     return Files(live_endpoint.topurl, verify=str(live_endpoint.serverca))
 
 
+def test_live_arch_less_tag_gets_an_arch_less_repo(
+    live_endpoint: HubEndpoint, live_site: WorkerSite, files: Files
+) -> None:
+    repo_tasks.arch_less_tag_gets_an_arch_less_repo(live_site, files, live_endpoint.build_tag)
+
+
 @needs_external_repo
 def test_live_external_repo_is_merged_and_used_by_buildroots(
     live_endpoint: HubEndpoint, live_site: WorkerSite, files: Files

@@ -37,6 +37,15 @@ class Files:
         response.raise_for_status()
         return response.content
 
+    def exists(self, relpath: str) -> bool:
+        """Whether the file is there (404: no; any other error fails the test)."""
+        response = requests.get(f"{self.topurl.rstrip('/')}/{relpath}", verify=self.verify,
+                                timeout=60)
+        if response.status_code == 404:
+            return False
+        response.raise_for_status()
+        return True
+
     def repo(self, relpath: str) -> RepoContents:
         return read_repo(lambda rel: self.fetch(f"{relpath}/{rel}"))
 
@@ -63,6 +72,20 @@ def regen_repo(site: WorkerSite, tag: str) -> dict[str, Any]:
 
 def createrepo_children(site: WorkerSite, repo: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["label"]: c for c in site.admin.getTaskChildren(repo["task_id"])}
+
+
+def arch_less_tag_gets_an_arch_less_repo(site: WorkerSite, files: Files, parent: str) -> None:
+    """A tag created without arches (under a parent that has them) stays arch-less on the hub:
+    its repo is made READY with no createrepo subtasks and no arch dirs."""
+    tag = unique("adjutant-archless")
+    site.admin.createTag(tag, parent=parent)
+    assert site.admin.getTag(tag)["arches"] == ""
+    repo = regen_repo(site, tag)
+    assert createrepo_children(site, repo) == {}
+    repo_json = json.loads(files.fetch(f"repos/{tag}/{repo['id']}/repo.json"))
+    assert repo_json["tag"] == tag
+    assert files.exists(f"repos/{tag}/{repo['id']}/groups/comps.xml")
+    assert not files.exists(f"repos/{tag}/{repo['id']}/x86_64/pkglist")
 
 
 def external_package_reaches_buildroots(site: WorkerSite, files: Files, tag: str,

@@ -248,6 +248,36 @@ def test_buildroot_entries_carry_the_repo_create_event_time(hub: HubHarness) -> 
     assert hub.admin("getBuildroot", br)["repo_create_event_time"] is not None
 
 
+def test_buildroot_listings_have_the_hubs_keys(hub: HubHarness) -> None:
+    hub.admin("createTag", "t", arches="x86_64")
+    hub.admin("createExternalRepo", "ext", "https://example.com/x/")
+    repo_task = _opened(hub, method="newRepo")
+    repo_id, _event = hub.call(HOST, "host.repoInit", "t", task_id=repo_task)
+    task_id = _opened(hub, method="buildArch")
+    br = hub.call(HOST, "host.newBuildRoot", repo_id, "x86_64", task_id=task_id)
+    external = {"name": "bash", "version": "5", "release": "1", "epoch": None,
+                "arch": "x86_64", "payloadhash": "ab" * 16, "size": 1,
+                "buildtime": 1700000000, "location": "ext"}  # fmt: skip
+    hub.call(HOST, "host.setBuildRootList", br, [external])
+    [entry] = hub.admin("getBuildrootListing", br)
+    assert set(entry) == {
+        "rpm_id",
+        "is_update",
+        "name",
+        "version",
+        "release",
+        "epoch",
+        "arch",
+        "build_id",
+        "draft",
+        "external_repo_id",
+        "external_repo_name",
+    }
+    [component] = hub.admin("listRPMs", componentBuildrootID=br)
+    assert component["id"] == entry["rpm_id"] and component["component_buildroot_id"] == br
+    assert component["is_update"] is False
+
+
 # --- import: a subpackage under the wrong name ----------------------------------------------
 
 
@@ -544,3 +574,14 @@ def test_tagged_builds_and_rpms_have_the_hubs_keys(
         "toplink/packages/fid/1/1/noarch/fid-doc-1-1.noarch.rpm"
         in (archdir / "pkglist").read_text().splitlines()
     )
+
+
+def test_repo_requests_have_the_hubs_keys(hub: HubHarness) -> None:
+    hub.admin("createTag", "t", arches="x86_64")
+    request = hub.admin("repo.request", "t", force=True)["request"]
+    assert set(request) == {
+        "id", "create_time", "create_ts", "owner", "owner_name", "priority", "tag_id",
+        "tag_name", "at_event", "min_event", "opts", "update_time", "update_ts", "active",
+        "task_id", "task_state", "tries", "repo_id",
+    }  # fmt: skip
+    assert request["owner_name"] == "kojiadmin"
