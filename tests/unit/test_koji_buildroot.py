@@ -203,7 +203,10 @@ def test_repo_config_macros_and_steps_run_as_kojid_runs_them(tmp_path: Path) -> 
     files = setup.backend.calls_to("copy_in")
     staged = {Path(c["source"]).name: c["target_dir"] for c in files}
     assert staged["dnf.conf"] == "/etc/dnf" and staged[".rpmmacros"] == "/builddir"
-    assert staged["machine-id"] == "/etc"
+    assert staged["machine-id"] == staged["hosts"] == staged["resolv.conf"] == "/etc"
+    # mock's root: the host's timezone, no podman-written /etc/hosts or resolv.conf
+    assert (setup.spec.timezone, setup.spec.image_hosts, setup.spec.image_resolv_conf) == (
+        "local", True, True)
     config = setup.log("mock_config.log")
     assert f"baseurl=file:///mnt/koji/repos/{TAG_NAME}/{REPO_ID}/x86_64" in config
     assert "%dist .fc40" in config and "%vendor Acme" in config
@@ -258,6 +261,9 @@ def test_topurl_mode_attaches_the_bridge_only_while_installing(tmp_path: Path) -
     with pytest.raises(BuildrootError, match="see root.log"):
         setup.buildroot().__enter__()
     assert setup.spec.network is NetworkMode.BRIDGE and setup.spec.mounts == ()
+    # dnf in the container resolves the repo host: podman's resolv.conf stays, hosts is mock's
+    assert (setup.spec.image_hosts, setup.spec.image_resolv_conf) == (True, False)
+    assert "resolv.conf" not in {Path(c["source"]).name for c in setup.backend.calls_to("copy_in")}
     # Detached once started, attached for the install, detached again.
     assert [c["enabled"] for c in setup.backend.calls_to("set_network")] == [False, True, False]
     config = setup.log("mock_config.log")
