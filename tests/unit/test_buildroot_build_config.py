@@ -10,6 +10,7 @@ from adjutant.buildroot.build_config import (
     MOCK_ENVIRONMENT,
     BuildHostOptions,
     build_settings,
+    login_environment,
     target_arch_for,
 )
 from adjutant.buildroot.macros import render_macros
@@ -150,3 +151,17 @@ def test_bad_arches_are_refused(arch: str) -> None:
 def test_bad_host_options_are_config_errors(options: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         BuildHostOptions(**options)
+
+
+def test_buildhost_is_the_hosts_unless_the_tag_sets_it() -> None:
+    options = BuildHostOptions(buildhost="builder-7.example.org")
+    assert build_settings(sample_config(), options, "x86_64").macros["_buildhost"] == (
+        "builder-7.example.org"
+    )
+    tagged = sample_config(**{"rpm.macro._buildhost": "reproducible"})
+    assert build_settings(tagged, options, "x86_64").macros["_buildhost"] == "reproducible"
+    assert "_buildhost" not in build_settings(sample_config(), BuildHostOptions(), "x86_64").macros
+
+
+def test_login_environment_names_the_build_user() -> None:
+    assert login_environment("kojibuilder") == {"USER": "kojibuilder", "LOGNAME": "kojibuilder"}

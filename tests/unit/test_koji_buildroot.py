@@ -203,7 +203,10 @@ def test_repo_config_macros_and_steps_run_as_kojid_runs_them(tmp_path: Path) -> 
     files = setup.backend.calls_to("copy_in")
     staged = {Path(c["source"]).name: c["target_dir"] for c in files}
     assert staged["dnf.conf"] == "/etc/dnf" and staged[".rpmmacros"] == "/builddir"
-    assert staged["machine-id"] == "/etc"
+    assert staged["machine-id"] == staged["hosts"] == staged["resolv.conf"] == "/etc"
+    # mock's root: the host's timezone, no podman-written /etc/hosts or resolv.conf
+    assert (setup.spec.timezone, setup.spec.image_hosts, setup.spec.image_resolv_conf) == (
+        "local", True, True)
     config = setup.log("mock_config.log")
     assert f"baseurl=file:///mnt/koji/repos/{TAG_NAME}/{REPO_ID}/x86_64" in config
     assert "%dist .fc40" in config and "%vendor Acme" in config
@@ -262,6 +265,9 @@ def test_topurl_mode_attaches_the_bridge_only_while_installing(tmp_path: Path) -
     execs = setup.backend.calls_to("exec")
     assert [c["argv"][0] for c in execs if c["network"]] == ["dnf"]
     assert not execs[0]["network"]  # the rpmdb baseline, right after start
+    # dnf in the container resolves the repo host: podman's resolv.conf stays, hosts is mock's
+    assert (setup.spec.image_hosts, setup.spec.image_resolv_conf) == (True, False)
+    assert "resolv.conf" not in {Path(c["source"]).name for c in setup.backend.calls_to("copy_in")}
     config = setup.log("mock_config.log")
     assert f"baseurl=https://kojipkgs.example/repos/{TAG_NAME}/{REPO_ID}/x86_64" in config
     assert setup.backend.containers == {}
