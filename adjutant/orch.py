@@ -144,4 +144,3 @@ def provision(settings: Settings) -> Settings:
     # The certificate login would win over the keytab in kojid's order: orch hosts have none.
     kojid = dataclasses.replace(kojid, krb_principal=principal, serverca=serverca, cert=None)
     return dataclasses.replace(settings, kojid=kojid)
-

@@ -20,6 +20,8 @@ from tests.support import devhub_site
 from tests.support.devhub_process import DevHubProcess
 from tests.support.hub_endpoint import KOJI_CLI
 from tests.support.images import TASK_IMAGE_NAME
+from tests.support.kerberos_site import KerberosSite
+from tests.support.orch_double import OrchDouble
 from tests.support.srpms import build_srpm, simple_spec
 from tests.support.worker_image import REPO, WORKER_IMAGE_NAME, worker_image
 
@@ -183,3 +185,49 @@ def test_the_appliance_configured_by_env_builds_what_the_stock_koji_cli_submits(
     left = podman("ps", "-a", "--filter", f"label=io.adjutant.worker={worker_name}",
                   "--format", "{{.Names}}").stdout.split()  # fmt: skip
     assert left == []
+
+
+@pytest.mark.usefixtures("testcontainers_on_host_podman")
+def test_the_appliance_logs_in_with_a_keytab_from_orch_configured_by_env_only(
+    image: str, kerberos_site: KerberosSite, orch_service: OrchDouble
+) -> None:
+    """koji-boxed's way, in the image: keytab and CA from orch, krb5.conf written, GSSAPI."""
+    (resource,) = orch_service.resources
+    (name,) = orch_service.resources.values()
+    host_name = name.split("/")[1]
+    container = DockerContainer(image).with_kwargs(network_mode="host")
+    container = container.with_volume_mapping(str(SOCKET), str(SOCKET), "rw")
+    env = {
+        "KOJI_ADJUTANT_KOJID_SERVER": kerberos_site.server,
+        "KOJI_ADJUTANT_KOJID_TOPURL": kerberos_site.hub.topurl,
+        "KOJI_ADJUTANT_KOJID_KEYTAB": "/var/lib/adjutant/kojid.keytab",
+        "KOJI_ADJUTANT_KOJID_SLEEPTIME": "1",
+        "KOJI_ADJUTANT_ORCH_URL": orch_service.url,
+        "KOJI_ADJUTANT_ORCH_RESOURCE": resource,
+        "KOJI_ADJUTANT_KRB5_REALM": kerberos_site.kdc.realm,
+        "KOJI_ADJUTANT_KRB5_KDC": kerberos_site.kdc.address,
+        "KOJI_ADJUTANT_WORKER_NAME": f"appliance-krb-{resource[:8]}",
+    }
+    for key, value in env.items():
+        container = container.with_env(key, value)
+    container.start()
+    wrapped = container.get_wrapped_container()
+
+    def logs() -> str:
+        out, err = container.get_logs()
+        return (out + err).decode(errors="replace")[-6000:]
+
+    try:
+
+        def ready() -> bool:
+            host = kerberos_site.admin.getHost(host_name)
+            return host is not None and bool(host["ready"])
+
+        wait_for(f"host {host_name} ready", ready, READY_DEADLINE_S, logs)
+        assert f"logged in to {kerberos_site.server} as {host_name}" in logs()
+        wrapped.stop(timeout=STOP_DEADLINE_S)
+        assert wrapped.wait(timeout=STOP_DEADLINE_S)["StatusCode"] == 0, logs()
+    finally:
+        container.stop()
+    path = f"/api/v2/resource/{resource}"
+    assert orch_service.requests == [("POST", path), ("GET", "/api/v2/ca/certificate")]

@@ -157,8 +157,10 @@ def test_the_worker_exits_2_naming_orch_url_status_and_message(
     )  # fmt: skip
 
     assert result.returncode == 2, result.stderr
-    assert (f"orch POST {orch_service.url}/api/v2/resource/00000000-0000-0000-0000-000000000000"
-            " answered 404: RESOURCE_NOT_FOUND: resource not found") in result.stderr
+    assert (
+        f"orch POST {orch_service.url}/api/v2/resource/00000000-0000-0000-0000-000000000000"
+        " answered 404: RESOURCE_NOT_FOUND: resource not found"
+    ) in result.stderr
     assert not keytab_of(env).exists()
 
 

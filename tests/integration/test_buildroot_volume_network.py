@@ -77,8 +77,9 @@ def test_the_topdir_comes_from_the_named_volume_read_only(
 
     assert (read.exit_code, text) == (0, "from-the-volume\n")
     assert write.exit_code != 0 and "Read-only file system" in error
-    assert [(m["Type"], m["Name"], m["RW"]) for m in mounts
-            if m["Destination"] == TOPDIR_MOUNT_TARGET] == [("volume", volume, False)]
+    assert [
+        (m["Type"], m["Name"], m["RW"]) for m in mounts if m["Destination"] == TOPDIR_MOUNT_TARGET
+    ] == [("volume", volume, False)]
 
 
 def test_a_path_inside_a_mapped_volume_is_refused_naming_the_volume(volume: str) -> None:

@@ -57,25 +57,43 @@ class OrchDouble:
                 return 200, self.ca_cert.read_bytes(), "application/x-x509-ca-cert"
             if not path.startswith(RESOURCE_PREFIX):
                 return 404, error_body("NOT_FOUND", "no such endpoint"), "application/json"
-            uuid = path[len(RESOURCE_PREFIX):]
+            uuid = path[len(RESOURCE_PREFIX) :]
             if uuid not in self.resources:
-                return 404, error_body("RESOURCE_NOT_FOUND", "resource not found"), (
-                    "application/json")
+                return (
+                    404,
+                    error_body("RESOURCE_NOT_FOUND", "resource not found"),
+                    ("application/json"),
+                )
             if method == "DELETE":
                 if uuid not in self.held:
-                    return 400, error_body(
-                        "VALIDATION_ERROR", "Resource not checked out to this container"), (
-                        "application/json")
+                    return (
+                        400,
+                        error_body(
+                            "VALIDATION_ERROR", "Resource not checked out to this container"
+                        ),
+                        ("application/json"),
+                    )
                 self.held.discard(uuid)
-                return 200, json.dumps({"message": "Resource released successfully"}).encode(), (
-                    "application/json")
+                return (
+                    200,
+                    json.dumps({"message": "Resource released successfully"}).encode(),
+                    ("application/json"),
+                )
             if method != "POST":
-                return 405, error_body("VALIDATION_ERROR", "method not allowed"), (
-                    "application/json")
+                return (
+                    405,
+                    error_body("VALIDATION_ERROR", "method not allowed"),
+                    ("application/json"),
+                )
             if uuid in self.held:
-                return 409, error_body(
-                    "RESOURCE_ALREADY_CHECKED_OUT",
-                    "Resource is already checked out to another container"), "application/json"
+                return (
+                    409,
+                    error_body(
+                        "RESOURCE_ALREADY_CHECKED_OUT",
+                        "Resource is already checked out to another container",
+                    ),
+                    "application/json",
+                )
             principal = self.kdc.add_principal(self.resources[uuid])
             keytab = self.kdc.export_keytab(principal, self.directory / f"{uuid}.keytab")
             if uuid not in self._seen and self.on_first_checkout is not None:

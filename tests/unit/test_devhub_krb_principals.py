@@ -30,7 +30,8 @@ def test_add_host_takes_its_principal_from_host_principal_format(hub: HubHarness
              krb_principal="worker/b2@KOJI.BOX", exclusive=False)  # fmt: skip
 
     assert hub.admin("getUser", "b1.example.com")["krb_principals"] == [
-        "compile/b1.example.com@EXAMPLE.COM"]
+        "compile/b1.example.com@EXAMPLE.COM"
+    ]
     assert hub.admin("getUser", "b2.example.com")["krb_principals"] == ["worker/b2@KOJI.BOX"]
 
 
@@ -57,7 +58,10 @@ def test_a_kerberos_login_is_the_user_holding_the_principal(hub: HubHarness) -> 
                       (sinfo["session-id"],))  # fmt: skip
     assert row is not None
     assert (row["name"], row["authtype"], row["exclusive"]) == (
-        "b1.example.com", koji.AUTHTYPES["GSSAPI"], 1)
+        "b1.example.com",
+        koji.AUTHTYPES["GSSAPI"],
+        1,
+    )
 
 
 def test_an_unknown_principal_is_refused(hub: HubHarness) -> None:

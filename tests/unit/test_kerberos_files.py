@@ -76,8 +76,10 @@ def _problems(tmp_path: Path, **env: str) -> str:
 
 def test_orch_url_without_a_resource_names_the_missing_variable(tmp_path: Path) -> None:
     text = _problems(tmp_path, KOJI_ADJUTANT_ORCH_URL="http://orch.koji.box:5000")
-    assert ("KOJI_ADJUTANT_ORCH_URL is set but [adjutant] orch_resource is not"
-            " (set it or KOJI_ADJUTANT_ORCH_RESOURCE)") in text
+    assert (
+        "KOJI_ADJUTANT_ORCH_URL is set but [adjutant] orch_resource is not"
+        " (set it or KOJI_ADJUTANT_ORCH_RESOURCE)"
+    ) in text
 
 
 def test_a_realm_without_a_kdc_and_a_bad_uuid_are_reported_together(tmp_path: Path) -> None:
