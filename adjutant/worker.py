@@ -160,8 +160,14 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
         """Resolve the task image in the daemon, before the fork, so the policy cache (and
         its warn-once state) lives as long as the worker rather than one task process."""
         choose = getattr(handler, "choose_image", None)
-        if self.resolver is not None and choose is not None:
+        if self.resolver is None or choose is None:
+            return
+        try:
             choose(self.resolver)
+        except Exception as exc:  # the task's boundary, before its process exists
+            # Bad params (an unknown tag, an arch of the wrong type) must fail the task with
+            # a fault from its own process, not fail getNextTask on every pass forever.
+            log.warning("task %s: no image chosen before the fork: %s", handler.id, exc)
 
     def checkSpace(self) -> bool:  # noqa: N802
         # mock roots live in mockdir; ours are containers, and task data lives in workdir.

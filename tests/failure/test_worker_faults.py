@@ -94,7 +94,7 @@ def test_a_build_over_the_memory_limit_fails_naming_out_of_memory_and_the_limit(
     assert site.wait(task_id)["state"] == FAILED
     fault = str(fault_of(site.admin, task_id))
     assert "ran out of memory" in fault, fault
-    assert f"memory limit of {int(MEMORY_LIMIT[:-1]) / 1024:.1f} GiB" in fault, fault
+    assert f"memory limit of {MEMORY_LIMIT[:-1]} MiB" in fault, fault
     assert "container_memory" in fault
     site.assert_clean(task_id)
 
@@ -131,15 +131,16 @@ def test_a_failing_clone_never_shows_the_scm_password(site: DevhubSite) -> None:
 @pytest.mark.parametrize(
     "params",
     [
-        pytest.param([42, "tag", "x86_64", True, {}], id="pkg-not-a-path"),
-        pytest.param(["cli-build/x/a.src.rpm", "tag", ["x86_64"], True, {}], id="arch-a-list"),
-        pytest.param(["cli-build/x/a.src.rpm", "tag", "x86_64", True, "opts"], id="opts-text"),
-        pytest.param(["cli-build/../../etc/passwd", "tag", "x86_64", True, {}], id="dotdot-path"),
+        pytest.param([42, "x86_64", True, {}], id="pkg-not-a-path"),
+        pytest.param(["cli-build/x/a.src.rpm", ["x86_64"], True, {}], id="arch-a-list"),
+        pytest.param(["cli-build/x/a.src.rpm", "x86_64", True, "opts"], id="opts-text"),
+        pytest.param(["cli-build/../../etc/passwd", "x86_64", True, {}], id="dotdot-path"),
     ],
 )
 def test_task_params_of_the_wrong_shape_fail_with_a_parameter_fault(
     site: DevhubSite, params: list[Any]
 ) -> None:
+    params = [params[0], site.build_tag, *params[1:]]  # a real tag: kojid's checkHost reads it
     task_id = int(site.admin.makeTask("buildArch", params, arch="x86_64"))
     assert site.wait(task_id)["state"] == FAILED
     fault = fault_of(site.admin, task_id)

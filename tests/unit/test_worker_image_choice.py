@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import types
+
+import koji
 from typing import Any
 
 from adjutant.container.fake import FakeBackend
@@ -86,3 +88,14 @@ def test_bad_parameters_leave_the_fault_to_the_handler() -> None:
     task = BuildArchTask(7, "buildArch", ["x"], None, types.SimpleNamespace(workdir="/tmp"))
     manager.choose_image(task)
     assert calls == [] and not isinstance(getattr(task, "image_choice", None), ImageChoice)
+
+
+def test_a_task_whose_image_cannot_be_chosen_still_reaches_its_own_process() -> None:
+    def unknown_tag(tag: Any) -> dict[str, Any]:
+        raise koji.GenericError(f"No such tagInfo: {tag!r}")
+
+    manager = _manager(ImageResolver(default_image="img-fallback", enabled=True, ttl_s=60,
+                                     get_build_config=unknown_tag))  # fmt: skip
+    task = _build_arch("t", ["x86_64"])  # type: ignore[arg-type]
+    manager.choose_image(task)  # no exception: the handler will fail with a fault
+    assert getattr(task, "image_choice", None) is None
