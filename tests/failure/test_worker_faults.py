@@ -20,6 +20,7 @@ from tests.failure.conftest import MEMORY_LIMIT
 from tests.scenarios.worker_builds import build_succeeds, fault_of
 from tests.support.devhub_worker import DevhubSite
 from tests.support.processes import children_of, command_of, rss_mib
+from tests.support.srpms import build_rpm, build_srpm, simple_spec
 
 pytestmark = pytest.mark.integration
 
@@ -149,9 +150,24 @@ def test_task_params_of_the_wrong_shape_fail_with_a_parameter_fault(
     site.assert_clean(task_id)
 
 
-def test_a_file_that_is_not_an_rpm_fails_naming_it(site: DevhubSite, tmp_path: Path) -> None:
-    junk = tmp_path / "junk-1-1.src.rpm"
-    junk.write_bytes(b"this is not an rpm\n" * 100)
+def _bad_srpm(kind: str, tmp_path: Path) -> Path:
+    """An input that is named like an SRPM and is not a usable one."""
+    junk = tmp_path / f"adjutant-{kind}-1-1.src.rpm"
+    if kind == "text":
+        junk.write_bytes(b"this is not an rpm\n" * 100)
+    elif kind == "binary":
+        junk.write_bytes(build_rpm(simple_spec("adjutant-binary"), tmp_path / "b").read_bytes())
+    else:  # truncated: the lead and part of the header of a real SRPM
+        real = build_srpm(simple_spec("adjutant-truncated"), tmp_path / "t").read_bytes()
+        junk.write_bytes(real[: len(real) // 3])
+    return junk
+
+
+@pytest.mark.parametrize("kind", ["text", "binary", "truncated"])
+def test_an_srpm_that_is_not_one_fails_naming_the_file(
+    site: DevhubSite, tmp_path: Path, kind: str
+) -> None:
+    junk = _bad_srpm(kind, tmp_path)
     upload = f"cli-build/junk-{time.time_ns()}"
     site.admin.uploadWrapper(str(junk), upload)
     task_id = int(site.admin.makeTask("buildArch", [f"{upload}/{junk.name}", site.build_tag,
