@@ -52,9 +52,8 @@ def check_podman(backend: ContainerBackend, settings: Settings) -> None:
     try:
         backend.list({LABEL_WORKER: settings.adjutant.worker_name})
     except ContainerError as exc:
-        raise ConfigError(
-            f"[adjutant] podman_url = {settings.adjutant.podman_url}: podman does not answer ({exc})"
-        ) from exc
+        url = settings.adjutant.podman_url
+        raise ConfigError(f"[adjutant] podman_url = {url}: podman does not answer ({exc})") from exc
 
 
 def check_hub_reachable(options: Any) -> None:

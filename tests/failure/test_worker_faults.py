@@ -32,8 +32,10 @@ QUIET = "set +x; exec 1>&2; "
 
 def numbered_lines(count: int, pause_every: int, pause_s: float) -> str:
     """A build script printing "n <i>" for i in 1..count, pausing now and then."""
-    return (QUIET + f"i=0; while [ $i -lt {count} ]; do i=$((i+1)); echo \"n $i\"; "
-            f"[ $((i % {pause_every})) -eq 0 ] && sleep {pause_s}; done; true")
+    return (
+        QUIET + f'i=0; while [ $i -lt {count} ]; do i=$((i+1)); echo "n $i"; '
+        f"[ $((i % {pause_every})) -eq 0 ] && sleep {pause_s}; done; true"
+    )
 
 
 def hub_log(site: DevhubSite, task_id: int, name: str = "build.log") -> bytes:
@@ -117,8 +119,9 @@ def test_a_container_removed_from_outside_fails_its_task_and_the_worker_goes_on(
 
 def test_a_failing_clone_never_shows_the_scm_password(site: DevhubSite) -> None:
     url = "git+http://alice:S3cr3tPw@127.0.0.1:9/allowed/x.git#main"
-    task_id = int(site.admin.makeTask("buildSRPMFromSCM", [url, site.build_tag,
-                                                           {"repo_id": site.repo_id}]))
+    task_id = int(
+        site.admin.makeTask("buildSRPMFromSCM", [url, site.build_tag, {"repo_id": site.repo_id}])
+    )
     assert site.wait(task_id)["state"] == FAILED
     fault = str(fault_of(site.admin, task_id))
     assert "S3cr3tPw" not in fault and "alice:***@127.0.0.1" in fault, fault

@@ -63,8 +63,9 @@ def test_sigkill_mid_build_then_restart_frees_and_finishes_the_task(
     site: DevhubSite, podman_url: str, task_image: str, worker_label: str
 ) -> None:
     assert site.hub_admin is not None and site.kojid_conf is not None
-    other = site.backend.create(ContainerSpec(image=task_image, task_id=1,
-                                              worker=f"{worker_label}-other", role="buildroot"))
+    other = site.backend.create(
+        ContainerSpec(image=task_image, task_id=1, worker=f"{worker_label}-other", role="buildroot")
+    )
     try:
         task_id = blocked_build(site, "adjutant-killed", "gate-killed")
         orphans = task_processes(site.worker_pid)
