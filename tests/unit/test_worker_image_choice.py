@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import types
+from typing import Any
 
 import koji
-from typing import Any
 
 from adjutant.container.fake import FakeBackend
 from adjutant.policy.resolver import ImageChoice, ImageResolver
