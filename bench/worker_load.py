@@ -81,9 +81,11 @@ def main() -> int:
                 time.sleep(2)
             elapsed = time.monotonic() - started
             closed = states.count(koji.TASK_STATES["CLOSED"])
-            print(f"{args.tasks} tasks ({submitted - started:.0f} s to submit): {closed} closed, "
-                  f"{len(states) - closed} not, in {elapsed:.0f} s "
-                  f"({elapsed / args.tasks:.2f} s per task); peak conmon {peak_conmon}")  # fmt: skip
+            print(
+                f"{args.tasks} tasks ({submitted - started:.0f} s to submit): {closed} closed, "
+                f"{len(states) - closed} not, in {elapsed:.0f} s "
+                f"({elapsed / args.tasks:.2f} s per task); peak conmon {peak_conmon}"
+            )
             time.sleep(5)
             snapshot("after", site.worker_pid, backend, worker)
             if args.linger_s:
