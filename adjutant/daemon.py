@@ -141,6 +141,7 @@ def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = 
     # Everything local before the hub: a broken host must not take (and hold) the session.
     startup.check_certificates(settings)
     startup.check_podman(backend, settings)
+    startup.check_hub_reachable(options)
     try:
         session = hub.connect(settings, force_lock=force_lock, debug=debug)
     except (koji.AuthLockError, koji.AuthError) as exc:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
+from typing import Any
 
 import koji
+import requests
 
 from adjutant.config import Settings
 from adjutant.container.backend import LABEL_WORKER, ContainerBackend
-from adjutant.errors import ConfigError, ContainerError
+from adjutant.errors import AdjutantError, ConfigError, ContainerError
 
 
 def check_certificates(settings: Settings) -> None:
@@ -50,9 +52,31 @@ def check_podman(backend: ContainerBackend, settings: Settings) -> None:
     try:
         backend.list({LABEL_WORKER: settings.adjutant.worker_name})
     except ContainerError as exc:
-        raise ConfigError(
-            f"[adjutant] podman_url = {settings.adjutant.podman_url}: podman does not answer ({exc})"
+        url = settings.adjutant.podman_url
+        raise ConfigError(f"[adjutant] podman_url = {url}: podman does not answer ({exc})") from exc
+
+
+def check_hub_reachable(options: Any) -> None:
+    """One anonymous call (getAPIVersion), retried by koji's ClientSession itself with the
+    ``max_retries``/``retry_interval``/``offline_retry`` kojid configures: a hub that is down
+    at start is waited for, then reported in one line (not a login traceback).
+
+    Raises:
+        AdjutantError: the hub did not answer within koji's retries (exit status 1: a
+            supervisor may start the worker again later).
+    """
+    # Anonymous calls are retried only with anon_retry (koji's compatibility default).
+    session = koji.ClientSession(options.server, {**koji.grab_session_options(options),
+                                                  "anon_retry": True})  # fmt: skip
+    try:
+        session.getAPIVersion()
+    except (requests.exceptions.RequestException, koji.ServerOffline, OSError) as exc:
+        raise AdjutantError(
+            f"cannot reach the hub at {options.server} after {options.max_retries} retries "
+            f"{options.retry_interval}s apart: {exc}"
         ) from exc
+    finally:
+        session.logout()
 
 
 def login_failure(exc: koji.GenericError, server: str, worker: str) -> ConfigError:

@@ -2,13 +2,14 @@
 
 The wire semantics are koji.daemon's ``incremental_upload`` (with 1 MiB chunks, as koji's
 ``fastUpload``, where kojid sends 64 KiB): ``rawUpload`` with ``overwrite=True`` at the
-chunk's offset (the hub truncates there, so the remote copy is always a prefix of ours) when ``use_fast_upload`` is on, else ``uploadFile`` with a sha256;
-a bad reply is retried, then logged and skipped; a rewritten or truncated file is sent again
-from offset 0; one last pass runs after the step. koji's functions cannot be reused as they
-are: they take offsets from the local file, and redaction changes lengths, so the remote
-offset is tracked here and only whole lines are sent until the final pass. A canceled task
-uploads nothing more: kojid's task process is killed, and the hub refuses a task's uploads
-once it is no longer the host's open task ("host N does not own task M").
+chunk's offset (the hub truncates there, so the remote copy is always a prefix of ours) when
+``use_fast_upload`` is on, else ``uploadFile`` with a sha256; a bad reply is retried, then
+logged and skipped; a rewritten or truncated file is sent again from offset 0; one last pass
+runs after the step. koji's functions cannot be reused as they are: they take offsets from
+the local file, and redaction changes lengths, so the remote offset is tracked here and only
+whole lines are sent until the final pass. A canceled task uploads nothing more: kojid's
+task process is killed, and the hub refuses a task's uploads once it is no longer the host's
+open task ("host N does not own task M").
 Writing the files is the buildroot's job; this module only reads them.
 """
 

@@ -223,7 +223,13 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
         """
         if not isinstance(handler, ContainerTask):
             return
-        choice = self.choose_image(handler)
+        try:
+            choice = self.choose_image(handler)
+        except Exception as exc:  # the task's boundary, before its process exists
+            # Bad params (an unknown tag, an arch of the wrong type) must fail the task with
+            # a fault from its own process, not fail getNextTask on every pass forever.
+            log.warning("task %s: no image chosen before the fork: %s", handler.id, exc)
+            choice = self.context.image
         handler.bind(self.context.for_task(choice))
 
     def choose_image(self, handler: ContainerTask) -> ImageChoice:

@@ -191,9 +191,9 @@ class ContainerSteps:
         so the step's own exit status does not say it.
         """
         try:
-            text = self.query(("cat", "/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory.max"))
+            text = self.query(MEMORY_EVENTS_ARGV)
         except (BuildrootError, ContainerError):
-            return None  # no cgroup v2 view in the container: nothing to tell
+            return None  # no cgroup view in the container: nothing to tell
         return memory_limit_text(text)
 
     def rpmdb(self) -> tuple[InstalledPackage, ...]:
@@ -229,8 +229,17 @@ class ContainerSteps:
             self.backend.copy_out(self.container_id, source, target_dir)
 
 
+# The container's OOM kill count and memory limit: cgroup v2 files, else v1's (runc hosts).
+MEMORY_EVENTS_ARGV = (
+    "sh", "-c",
+    "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory.max 2>/dev/null"
+    " || cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory/memory.limit_in_bytes",
+)  # fmt: skip
+
+
 def memory_limit_text(cgroup_files: str) -> str | None:
-    """From memory.events then memory.max: the limit ("2.0 GiB") if oom_kill is non-zero."""
+    """From the counters then the limit (v2: memory.events, memory.max; v1: memory.oom_control,
+    memory.limit_in_bytes): the limit ("2048 MiB") if oom_kill is non-zero."""
     kills = 0
     limit = "none"
     for line in cgroup_files.splitlines():
@@ -242,7 +251,7 @@ def memory_limit_text(cgroup_files: str) -> str | None:
     if kills == 0:
         return None
     if limit.isdigit():
-        return f"{int(limit) / (1 << 30):.1f} GiB"
+        return f"{int(limit) >> 20} MiB"
     return limit
 
 

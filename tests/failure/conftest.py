@@ -25,8 +25,12 @@ MEMORY_LIMIT = "384M"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str,  # noqa: F811
-         worker_label: str) -> Iterator[DevhubSite]:  # noqa: F811
+def site(
+    tmp_path_factory: pytest.TempPathFactory,
+    podman_url: str,  # noqa: F811 (the imported fixture, requested by name)
+    task_image: str,  # noqa: F811
+    worker_label: str,  # noqa: F811
+) -> Iterator[DevhubSite]:
     """devhub and one worker (maxjobs 2, hub retries every 2 s up to 10 times)."""
     kojid = {"allowed_scms": "*:*/allowed/*:no:", "allow_password_in_scm_url": "true"}
     adjutant = {"container_memory": MEMORY_LIMIT}

@@ -38,8 +38,8 @@ exec 1>&2
 echo "HARDEN uid $(id -u)"
 grep -E '^(NoNewPrivs|CapEff|CapPrm|CapAmb):' /proc/self/status | sed 's/^/HARDEN /'
 sed 's/^/HARDEN uid_map /' /proc/self/uid_map
-if touch /mnt/koji/probe 2>/dev/null; then echo "HARDEN topdir writable"; else echo "HARDEN topdir read-only"; fi
-if test -e /run/podman/podman.sock; then echo "HARDEN podman socket"; else echo "HARDEN no podman socket"; fi
+touch /mnt/koji/probe 2>/dev/null && echo "HARDEN topdir writable" || echo "HARDEN topdir read-only"
+test -e /run/podman/podman.sock && echo "HARDEN podman socket" || echo "HARDEN no podman socket"
 echo "HARDEN netdevs $(ls /sys/class/net | tr '\n' ' ')"
 for i in $(seq 1 1200); do test -e /mnt/koji/go && break; sleep 0.1; done
 """

@@ -1,4 +1,4 @@
-"""The processes tests start: stopping them (a signal, then a kill), and sampling them from /proc."""
+"""Processes tests start: stopping them (a signal, then a kill) and sampling them in /proc."""
 
 from __future__ import annotations
 

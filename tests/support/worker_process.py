@@ -21,11 +21,12 @@ def kojid_conf(path: Path, kojid: dict[str, str], adjutant: dict[str, str]) -> P
 
 
 @contextmanager
-def running_worker(conf: Path, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def running_worker(conf: Path, log_path: Path,
+                   extra_args: tuple[str, ...] = ()) -> Iterator[subprocess.Popen[bytes]]:
     """Run the worker until the block ends; its output goes to log_path (shown on exit)."""
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "adjutant", "worker", "-c", str(conf), "--fg"],
+            [sys.executable, "-m", "adjutant", "worker", "-c", str(conf), "--fg", *extra_args],
             stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"),
         )
         try:

@@ -589,7 +589,7 @@ def test_buildroot_limits_default_to_the_hosts_size_and_an_empty_value_lifts_the
     lifted = load([], dict(HUB, KOJI_ADJUTANT_CONTAINER_MEMORY="", KOJI_ADJUTANT_CONTAINER_PIDS="",
                            KOJI_ADJUTANT_CONTAINER_CPUS=""), check_paths=False)  # fmt: skip
     assert lifted.adjutant.resource_limits == ResourceLimits()
-    set_ = load([], dict(HUB, KOJI_ADJUTANT_CONTAINER_MEMORY="2G", KOJI_ADJUTANT_CONTAINER_PIDS="99"),
-                check_paths=False)  # fmt: skip
+    environ = dict(HUB, KOJI_ADJUTANT_CONTAINER_MEMORY="2G", KOJI_ADJUTANT_CONTAINER_PIDS="99")
+    set_ = load([], environ, check_paths=False)
     assert set_.adjutant.resource_limits.memory_bytes == 2 << 30
     assert set_.adjutant.resource_limits.pids == 99

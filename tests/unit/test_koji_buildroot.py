@@ -10,7 +10,7 @@ from typing import Any
 import koji
 import pytest
 
-from adjutant.buildroot.container_steps import INSTALL_CAPS
+from adjutant.buildroot.container_steps import INSTALL_CAPS, MEMORY_EVENTS_ARGV
 from adjutant.buildroot.koji_buildroot import BuildrootRequest, KojiBuildroot
 from adjutant.buildroot.packages import RPMDB_QUERY_ARGV
 from adjutant.buildroot.repo_config import MOCK_DNF_OPTIONS
@@ -546,14 +546,14 @@ def test_network_enabled_gives_build_steps_the_network_too(tmp_path: Path) -> No
 def test_a_build_killed_at_the_memory_limit_says_so_and_names_the_limit(tmp_path: Path) -> None:
     setup = Setup(tmp_path)
     setup.backend.on_exec(("rpmbuild", "-bb"), exit_code=1, output=b"gcc: fatal: Killed\n")
-    setup.backend.on_exec(("cat", "/sys/fs/cgroup/memory.events"),
+    setup.backend.on_exec(MEMORY_EVENTS_ARGV,
                           output=b"low 0\nhigh 0\nmax 12\noom 3\noom_kill 1\n2147483648\n")
     with setup.buildroot() as buildroot, pytest.raises(BuildFailed) as failure:
         buildroot.build(RPMS_DIR / SRPM_NAME, "x86_64")
 
     assert str(failure.value) == (
         "error building package (arch x86_64), rpmbuild -bb ran out of memory: a process was "
-        "killed at the buildroot's memory limit of 2.0 GiB ([adjutant] container_memory); "
+        "killed at the buildroot's memory limit of 2048 MiB ([adjutant] container_memory); "
         "see build.log"
     )
     assert setup.backend.containers == {}
@@ -564,3 +564,5 @@ def test_memory_limit_text_needs_an_oom_kill() -> None:
 
     assert memory_limit_text("oom 0\noom_kill 0\nmax\n") is None
     assert memory_limit_text("oom_kill 2\nmax\n") == "max"
+    v1 = "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n402653184\n"
+    assert memory_limit_text(v1) == "384 MiB"

@@ -52,7 +52,8 @@ def _run_task(handler: FailingHandler, workdir: Path = Path("/nonexistent")) -> 
 
 
 def test_a_build_error_fault_does_not_carry_the_scm_password() -> None:
-    text = _run_task(FailingHandler(koji.BuildError(f'Error running GIT command "git clone {URL}"')))
+    error = koji.BuildError(f'Error running GIT command "git clone {URL}"')
+    text = _run_task(FailingHandler(error))
     assert "S3cr3tPw" not in text
     assert "alice:***@git.example.org" in text
 

@@ -102,3 +102,18 @@ def test_podman_is_checked_with_one_real_call(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="podman does not answer"):
         startup.check_podman(Down(), settings)
+
+
+def test_an_unreachable_hub_is_retried_by_koji_then_one_line_and_exit_1(tmp_path: Path) -> None:
+    hub = Listener()
+    hub.sock.close()  # nothing listens there any more: every connection is refused
+    conf = _conf(tmp_path, hub, podman_url="unix:///run/podman/podman.sock")
+    conf.write_text(
+        conf.read_text().replace("[kojid]\n", "[kojid]\nmax_retries = 2\nretry_interval = 1\n")
+    )
+    result = _worker(conf)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"cannot reach the hub at http://127.0.0.1:{hub.port}/kojihub after 2 retries" in (
+        result.stderr
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import types
 from typing import Any
 
+import koji
+
 from adjutant.config import AdjutantSettings, KojidSettings, Settings
 from adjutant.container.fake import FakeBackend
 from adjutant.policy.resolver import ImageChoice, ImageResolver
@@ -111,3 +113,14 @@ def test_the_worker_binds_a_context_per_task_with_its_recorder() -> None:
     assert first.context is not second.context and first.context.settings is settings
     assert first.context.make_backend() is backend
     assert context.image == default  # the worker's own context is left as it was
+
+
+def test_a_task_whose_image_cannot_be_chosen_still_reaches_its_own_process() -> None:
+    def unknown_tag(tag: Any) -> dict[str, Any]:
+        raise koji.GenericError(f"No such tagInfo: {tag!r}")
+
+    manager = _manager(ImageResolver(default_image="img-fallback", enabled=True, ttl_s=60,
+                                     get_build_config=unknown_tag))  # fmt: skip
+    task = _build_arch("t", "x86_64")
+    manager.hand_context(task)  # no exception: the handler will fail with a fault
+    assert task.context.image == ImageChoice("img-configured", "task_image_default")
