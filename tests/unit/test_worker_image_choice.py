@@ -121,6 +121,6 @@ def test_a_task_whose_image_cannot_be_chosen_still_reaches_its_own_process() -> 
 
     manager = _manager(ImageResolver(default_image="img-fallback", enabled=True, ttl_s=60,
                                      get_build_config=unknown_tag))  # fmt: skip
-    task = _build_arch("t", "x86_64")
+    task = _build_arch("t", ["x86_64"])  # type: ignore[arg-type]
     manager.hand_context(task)  # no exception: the handler will fail with a fault
     assert task.context.image == ImageChoice("img-configured", "task_image_default")
