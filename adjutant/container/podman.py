@@ -766,9 +766,18 @@ class PodmanBackend:
     def remove(self, container_id: str) -> None:
         def call() -> None:
             # timeout=0: SIGKILL at once; stop() is the graceful path.
-            reports = self._json(
-                "delete", f"/containers/{container_id}", params={"force": True, "timeout": 0}
-            )
+            try:
+                reports = self._json(
+                    "delete", f"/containers/{container_id}", params={"force": True, "timeout": 0}
+                )
+            except podman.errors.APIError as exc:
+                # podman 4.3 sometimes finds the container's /dev/shm still mounted right after
+                # its processes die ("device or resource busy"): a moment later it goes.
+                if "resource busy" in str(exc):
+                    raise ContainerUnavailable(
+                        f"remove container {_short(container_id)}: {_podman_text(exc)}"
+                    ) from exc
+                raise
             for report in reports or []:
                 if report.get("Err"):
                     raise ContainerError(

@@ -86,7 +86,7 @@ def test_names_and_labels_come_from_the_spec(
         with pytest.raises(ContainerError, match="in use"):
             backend.create(spec)  # same name
         (info,) = backend.list({LABEL_WORKER: worker_label, LABEL_TASK_ID: str(spec.task_id)})
-        assert info.name == f"adjutant-{spec.task_id}-contract"
+        assert info.name == f"adjutant-{worker_label}-{spec.task_id}-contract"
         assert {key: info.labels.get(key) for key in
                 (LABEL_TASK_ID, LABEL_WORKER, LABEL_ROLE, LABEL_BUILDROOT_ID, "org.x")} == {
             LABEL_TASK_ID: str(spec.task_id), LABEL_WORKER: worker_label,

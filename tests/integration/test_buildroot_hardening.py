@@ -21,6 +21,7 @@ from adjutant.config import AdjutantSettings, KojidSettings, RepoAccess, Setting
 from adjutant.container.backend import LABEL_WORKER
 from adjutant.container.podman import PodmanBackend
 from adjutant.tasks.build_arch import BuildArchTask
+from adjutant.tasks.context import TaskContext
 from tests.integration.test_build_arch_podman import REPO_ID, TAG_ID, TAG_NAME, make_koji_repo
 from tests.support.devhub_site import MACROS_SPEC
 from tests.support.fake_hub import FakeHub
@@ -80,9 +81,9 @@ def test_the_buildroot_is_hardened_while_rpmbuild_runs(
         rpms=rows, upload_dir=tmp_path / "hub",
     )  # fmt: skip
     options = settings.kojid_options()
-    options.settings = settings
     task = BuildArchTask(TASK_ID, "buildArch", [pkg, TAG_NAME, "x86_64", True,
                                                 {"repo_id": REPO_ID}], hub, options)  # fmt: skip
+    task.bind(TaskContext.from_settings(settings))
     outcome: dict[str, Any] = {}
 
     def run() -> None:
