@@ -11,10 +11,12 @@ A fresh cache directory makes everything from scratch: that is what the CI guard
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import shutil
 import subprocess
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,22 +114,16 @@ def dep_sizes(count: int, quick: bool) -> list[tuple[int, int]]:
     return sizes
 
 
-def deps_spec(sizes: list[tuple[int, int]]) -> str:
-    """One spec whose subpackages are the dependencies (one rpmbuild for all of them)."""
-    parts = ["Name: bench-dep\nVersion: 1\nRelease: 1\nSummary: bench deps\nLicense: MIT\n"
-             "BuildArch: noarch\n%define _binary_payload w1.gzdio\n"
-             "%description\nbench deps\n"]
-    install = ["%install"]
-    for n, (kib, files) in enumerate(sizes):
-        name = f"bench-dep-{n:02d}"
-        parts.append(f"%package -n {name}\nSummary: {name}\n%description -n {name}\n{name}\n"
-                     f"%files -n {name}\n/usr/share/{name}\n")
-        install.append(f"mkdir -p %{{buildroot}}/usr/share/{name}/many")
-        install.append(f"head -c {kib * 1024} /dev/urandom > %{{buildroot}}/usr/share/{name}/data")
-        if files:
-            install.append(f"for i in $(seq {files}); do echo $i > "
-                           f"%{{buildroot}}/usr/share/{name}/many/f$i.h; done")
-    return "\n".join(parts + install) + "\n"
+def dep_spec(n: int, kib: int, files: int) -> str:
+    """One dependency, a source package of its own (as distribution packages are)."""
+    name = f"bench-dep-{n:02d}"
+    many = (f"for i in $(seq {files}); do echo $i > %{{buildroot}}/usr/share/{name}/many/f$i.h; done\n"
+            if files else "")
+    return (f"Name: {name}\nVersion: 1\nRelease: 1\nSummary: {name}\nLicense: MIT\n"
+            "BuildArch: noarch\n%define _binary_payload w1.gzdio\n"
+            f"%description\n{name}\n%install\nmkdir -p %{{buildroot}}/usr/share/{name}/many\n"
+            f"head -c {kib * 1024} /dev/urandom > %{{buildroot}}/usr/share/{name}/data\n{many}"
+            f"%files\n/usr/share/{name}\n")
 
 
 def complex_spec(count: int) -> str:
@@ -164,13 +160,19 @@ def make_deps_repo(work: Path, count: int, quick: bool) -> tuple[Path, tuple[Pat
     repo = work / "repo"
     if (repo / "repodata/repomd.xml").exists():
         return repo, tuple(sorted(repo.glob("*.rpm")))
-    spec = work / "deps.spec"
-    work.mkdir(parents=True, exist_ok=True)
-    spec.write_text(deps_spec(dep_sizes(count, quick)))
-    subprocess.run(["rpmbuild", "-bb", "--quiet", "--define", f"_topdir {work / 'rb'}", str(spec)],
-                   check=True, capture_output=True)  # fmt: skip
-    repo.mkdir(exist_ok=True)
-    for rpm in (work / "rb/RPMS").rglob("*.rpm"):
+    shutil.rmtree(work, ignore_errors=True)
+    repo.mkdir(parents=True)
+
+    def build(item: tuple[int, tuple[int, int]]) -> None:
+        n, (kib, files) = item
+        spec = work / f"dep-{n:02d}.spec"
+        spec.write_text(dep_spec(n, kib, files))
+        subprocess.run(["rpmbuild", "-bb", "--quiet", "--define", f"_topdir {work / f'rb{n}'}",
+                        str(spec)], check=True, capture_output=True)  # fmt: skip
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        list(pool.map(build, enumerate(dep_sizes(count, quick))))
+    for rpm in work.glob("rb*/RPMS/*/*.rpm"):
         shutil.move(rpm, repo / rpm.name)
     subprocess.run(["createrepo_c", "--quiet", str(repo)], check=True, capture_output=True)
     return repo, tuple(sorted(repo.glob("*.rpm")))

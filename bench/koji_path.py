@@ -118,7 +118,10 @@ def build_arch(site: DevhubSite, srpm: Path) -> dict[str, float]:
             raise RuntimeError(f"task {task_id} not done after {TASK_TIMEOUT_S}s")
         time.sleep(0.2)
     if info["state"] != koji.TASK_STATES["CLOSED"]:
-        raise RuntimeError(f"buildArch of {srpm.name} failed: {site.admin.getTaskResult(task_id, raise_fault=False)}")
+        fault = site.admin.getTaskResult(task_id, raise_fault=False)
+        root_log = site.admin.downloadTaskOutput(task_id, "root.log").decode(errors="replace")
+        config = site.admin.downloadTaskOutput(task_id, "mock_config.log").decode(errors="replace")
+        raise RuntimeError(f"buildArch of {srpm.name} failed: {fault}\n{config}\n{root_log[:3000]}")
     total = float(info["completion_ts"]) - float(info["start_ts"])
     state_log = site.admin.downloadTaskOutput(task_id, "state.log").decode(errors="replace")
     steps: dict[str, float] = {}
