@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import shlex
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -177,11 +178,23 @@ class ContainerSteps:
 
     def install_text(self, text: str, target: str) -> None:
         """Write ``text`` as the file ``target`` in the container (owned by root)."""
-        path = PurePosixPath(target)
-        staged = self.staging_dir / path.name
-        staged.write_text(text)
-        self.backend.copy_in(self.container_id, staged, str(path.parent))
-        staged.unlink()
+        self.install_files({target: text})
+
+    def install_files(self, files: Mapping[str, str]) -> None:
+        """Write small text files (absolute path → text), owned by root: one copy per top
+        directory (an API round trip costs ~0.1 s), staged as a tree and unpacked at /."""
+        tops: dict[str, Path] = {}
+        with tempfile.TemporaryDirectory(dir=self.staging_dir) as tree:
+            for target, text in files.items():
+                path = PurePosixPath(target)
+                if not path.is_absolute() or ".." in path.parts or len(path.parts) < 3:
+                    raise ValueError(f"not a file path under a top directory: {target!r}")
+                staged = Path(tree).joinpath(*path.parts[1:])
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                staged.write_text(text)
+                tops[path.parts[1]] = Path(tree) / path.parts[1]
+            for top in tops.values():
+                self.backend.copy_in(self.container_id, top, "/")
 
     def copy_in(self, source: Path, target_dir: str) -> None:
         self.backend.copy_in(self.container_id, source, target_dir)

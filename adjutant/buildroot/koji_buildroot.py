@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -72,7 +73,9 @@ log = logging.getLogger(__name__)
 INIT, BUILDING, EXPIRED = "INIT", "BUILDING", "EXPIRED"
 DNF_TIMEOUT_S = 3600.0
 # mock's hw_info plugin records the machine the build ran on; these read it from inside.
-HW_INFO_STEPS = (("lscpu",), ("cat", "/proc/meminfo"), ("df", "-h", BUILD_HOME))
+# One step, not three (each exec is an API round trip): the script is constant, the build
+# home its argument.
+HW_INFO_ARGV = ("sh", "-c", 'lscpu; cat /proc/meminfo; df -h "$1"', "hw-info", BUILD_HOME)
 
 
 class BuildrootHost(Protocol):
@@ -409,10 +412,9 @@ class KojiBuildroot:
         (self.log_dir / IMAGE_LOG).write_text(
             render_image_log(self.request.image, image, self.baseline, self.request.image_reason)
         )
-        steps.install_text(self._repo.dnf_conf, DNF_CONF_PATH)
-        steps.install_text(render_macros(self._build.macros), MACROS_FILE)
-        for argv in HW_INFO_STEPS:
-            steps.run(f"hw-info-{argv[0]}", argv, HW_INFO_LOG, timeout_s=QUERY_TIMEOUT_S)
+        steps.install_files({DNF_CONF_PATH: self._repo.dnf_conf,
+                             MACROS_FILE: render_macros(self._build.macros)})
+        steps.run("hw-info", HW_INFO_ARGV, HW_INFO_LOG, timeout_s=QUERY_TIMEOUT_S)
         group = self.request.install_group
         note(self.log_dir, f"Start: installing group {group}")
         install = ("dnf", *self._repo.dnf_options, "install", "-y", f"@{group}")
@@ -423,7 +425,10 @@ class KojiBuildroot:
                 f"could not init the buildroot: installing group {group} from repo "
                 f"{self.request.repo_id} exited with status {record.exit_code}; see root.log"
             )
-        steps.run("uname", ("uname", "-r"), ROOT_LOG, timeout_s=QUERY_TIMEOUT_S)
+        # mock logs the kernel in root.log; a container runs on the worker's own kernel, so
+        # this is `uname -r` in the buildroot without an exec.
+        with (self.log_dir / ROOT_LOG).open("a", encoding="utf-8") as root_log:
+            root_log.write(f"{os.uname().release}\n")
         self.hub.host.setBuildRootList(self.id, self._listing(steps))
 
     # -- package lists, logs, cleanup --------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import gzip
 from pathlib import Path
 from typing import Any
@@ -199,9 +200,13 @@ def test_repo_config_macros_and_steps_run_as_kojid_runs_them(tmp_path: Path) -> 
     setup = Setup(tmp_path)
     setup.build()
 
-    files = setup.backend.calls_to("copy_in")
-    staged = {Path(c["source"]).name: c["target_dir"] for c in files}
-    assert staged["dnf.conf"] == "/etc/dnf" and staged["macros.koji"] == "/etc/rpm"
+    # Both files in one copy (one API round trip), unpacked at / and owned by root.
+    etc = [c for c in setup.backend.calls_to("copy_in") if Path(c["source"]).name == "etc"]
+    assert [c["target_dir"] for c in etc] == ["/"]
+    with Setup(tmp_path / "again").buildroot() as buildroot:
+        files = buildroot.backend.containers[buildroot._ready().container_id].files  # type: ignore[attr-defined]
+        assert b"[build]" in files["/etc/dnf/dnf.conf"]
+        assert b"%dist .fc40" in files["/etc/rpm/macros.koji"]
     config = setup.log("mock_config.log")
     assert f"baseurl=file:///mnt/koji/repos/{TAG_NAME}/{REPO_ID}/x86_64" in config
     assert "%dist .fc40" in config and "%vendor Acme" in config
@@ -221,8 +226,11 @@ def test_repo_config_macros_and_steps_run_as_kojid_runs_them(tmp_path: Path) -> 
         (RPMDB_QUERY_ARGV, None),
     ]  # fmt: skip
     assert setup.step(("rpmbuild", "-bb"))["timeout_s"] == 3600
+    # The spec comes from the SRPM's header and the new SRPM from rpmbuild's Wrote: line.
+    assert not [argv for argv, _ in setup.execs() if argv[0] == "find"]
     state = setup.log("state.log")
-    assert "step rpmbuild-bb starting as kojibuilder" in state and "step uname exited 0" in state
+    assert "step rpmbuild-bb starting as kojibuilder" in state and "step hw-info exited 0" in state
+    assert os.uname().release in setup.log("root.log")  # the kernel, as mock logs it
 
 
 def test_result_dir_holds_the_rebuilt_packages(tmp_path: Path) -> None:
@@ -522,3 +530,15 @@ def test_rpmdb_helper_matches_the_query_format() -> None:
 
     (pkg,) = parse_rpmdb_listing(rpmdb(BUILDREQUIRES_PKGS[0]).decode())
     assert (pkg.nevra, pkg.payloadhash) == ("zlib-devel-1:1.3-1.fc40.x86_64", "c1" * 16)
+
+
+def test_new_srpm_is_listed_when_rpmbuild_reports_no_single_wrote_line(tmp_path: Path) -> None:
+    setup = Setup(tmp_path)
+    top = "/builddir/build"
+    setup.backend.on_exec(("rpmbuild", "-bs"), output=b"(quiet)\n",
+                          writes={f"{top}/SRPMS/{SRPM_NAME}": (RPMS_DIR / SRPM_NAME).read_bytes()})
+    setup.build()
+    listed = [argv for argv, _ in setup.execs() if argv[0] == "find"]
+    assert listed == [("find", f"{top}/SRPMS", "-maxdepth", "1", "-name", "*.src.rpm", "-print0")]
+    assert setup.step(("dnf", "--config=/etc/dnf/dnf.conf", "builddep"))["argv"][-1] == (
+        f"{top}/SRPMS/{SRPM_NAME}")
