@@ -386,13 +386,19 @@ class AdjutantSettings:
         kinds.integer(0),
         "On SIGTERM, seconds running tasks get to finish before they are stopped and freed.",
     )
-    buildroot_cache: bool = option(False, kinds.BOOL, "Keep a package cache shared by buildroots.")
+    buildroot_cache: bool = option(
+        False, kinds.BOOL,
+        "Start buildroots from a local image of the build group installed before (mock's root"
+        " cache), keyed by task image, repo, arch, group and dnf config.",
+    )  # fmt: skip
     buildroot_cache_dir: Path = option(
-        Path("/var/cache/adjutant"), kinds.PATH, "Where the package cache lives."
-    )
+        Path("/var/cache/adjutant"), kinds.PATH,
+        "Where the buildroot cache's index lives (its images are in podman's storage).",
+    )  # fmt: skip
     buildroot_cache_max_size: int = option(
-        20 << 30, kinds.SIZE, "Size above which the package cache is trimmed."
-    )
+        20 << 30, kinds.SIZE,
+        "Size of the cached buildroot images above which the least recently used are removed.",
+    )  # fmt: skip
     host_path_map: tuple[PathMapping, ...] = option(
         (),
         kinds.PATH_MAP,

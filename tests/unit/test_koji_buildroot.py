@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import gzip
+import os
 from pathlib import Path
 from typing import Any
 
