@@ -9,6 +9,7 @@ complex package's BuildRequires imported into the base tag and a new repo made.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import koji
 
+from adjutant.devhub import groups, tags
 from tests.support import devhub_site
 from tests.support.devhub_worker import DevhubSite, devhub_worker_site
 
@@ -91,22 +93,50 @@ def _worker_pid() -> int:
     raise RuntimeError("no adjutant worker process found")
 
 
+HEAVY_TAG = "bench-heavy-build"
+
+
 @contextlib.contextmanager
 def koji_site(base: Path, image: str, dep_rpms: tuple[Path, ...]) -> Iterator[DevhubSite]:
-    """The devhub site with the complex package's dependencies in a new repo of the tag."""
+    """The devhub site with the complex package's dependencies in a new repo of the tag, and
+    a second build tag whose build group holds them all (a distribution-sized group, which
+    the buildroot cache is for). The worker runs with the buildroot cache on."""
     label = f"adjutant-bench-{os.getpid()}"
-    with devhub_worker_site(base, PODMAN_URL, image, label) as site:
+    cache = {"buildroot_cache": "true", "buildroot_cache_dir": str(base / "brcache"),
+             "buildroot_cache_max_size": "4G"}  # fmt: skip
+    with devhub_worker_site(base, PODMAN_URL, image, label, adjutant_extra=cache) as site:
         assert site.hub_admin is not None
         devhub_site.import_into(site.hub_admin, devhub_site.BASE_TAG, list(dep_rpms))
+        names = [p.name.rsplit("-", 2)[0] for p in dep_rpms]
+        with site.hub_admin.admin_call() as call:
+            tags.create_tag(call.db, HEAVY_TAG, None, {}, [devhub_site.BASE_TAG])
+            groups.add_group(call.db, HEAVY_TAG, "build", ["adjutant-test-macros", *names])
         site.repo_id = devhub_site.make_repo(site.hub_admin)
-        yield site
+        try:
+            yield site
+        finally:
+            remove_cache_images(base / "brcache")
 
 
-def build_arch(site: DevhubSite, srpm: Path) -> dict[str, float]:
+def new_heavy_repo(site: DevhubSite) -> int:
+    assert site.hub_admin is not None
+    return devhub_site.make_repo(site.hub_admin, HEAVY_TAG)
+
+
+def remove_cache_images(cache_dir: Path) -> None:
+    """The bench's buildroot cache images go with its run."""
+    for index in cache_dir.glob("buildroots/*.json"):
+        image = json.loads(index.read_text())["image"]
+        subprocess.run(["podman", "rmi", "-f", image], capture_output=True, check=False)
+
+
+def build_arch(site: DevhubSite, srpm: Path, tag: str | None = None,
+               repo_id: int | None = None) -> dict[str, float]:
     """One buildArch task; the hub's open-to-close time, split by the steps' own records."""
     upload = f"cli-build/adjutant-bench-{time.time_ns()}"
     site.admin.uploadWrapper(str(srpm), upload)
-    params = [f"{upload}/{srpm.name}", site.build_tag, "x86_64", True, {"repo_id": site.repo_id}]
+    params = [f"{upload}/{srpm.name}", tag or site.build_tag, "x86_64", True,
+              {"repo_id": repo_id or site.repo_id}]
     task_id = int(site.admin.makeTask("buildArch", params, arch="x86_64"))
     deadline = time.monotonic() + TASK_TIMEOUT_S
     while True:

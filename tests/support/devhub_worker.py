@@ -35,7 +35,8 @@ class DevhubSite(WorkerSite):
 
 @contextmanager
 def devhub_worker_site(base: Path, podman_url: str, task_image: str, worker_label: str,
-                       kojid_extra: dict[str, str] | None = None) -> Iterator[DevhubSite]:
+                       kojid_extra: dict[str, str] | None = None,
+                       adjutant_extra: dict[str, str] | None = None) -> Iterator[DevhubSite]:
     """Start devhub and the worker under ``base``; stop both when the block ends."""
     hub = DevHubProcess(base / "devhub")
     devhub_site.seed_site(hub.admin, base / "seed")
@@ -53,7 +54,7 @@ def devhub_worker_site(base: Path, podman_url: str, task_image: str, worker_labe
          "task_image_default": task_image, "repo_access": "mount",
          "stop_grace": str(STOP_GRACE_S), "shutdown_grace": "5",
          "policy_enabled": "true", "policy_cache_ttl": str(POLICY_TTL_S),
-         "image_pull_policy": "never"},
+         "image_pull_policy": "never", **(adjutant_extra or {})},
     )  # fmt: skip
     admin = koji.ClientSession(hub.server, {"serverca": str(hub.serverca)})
     admin.ssl_login(cert=str(hub.admin_cert), serverca=str(hub.serverca))
