@@ -96,7 +96,10 @@ class BuildrootCache:
         """
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self.backend.commit(container_id, key.image, {LABEL_KEY: key.digest})
+            # Two buildroots with one key may miss at once: the first commit wins (a second
+            # would leave the first image untagged in storage).
+            if not self.backend.image_exists(key.image):
+                self.backend.commit(container_id, key.image, {LABEL_KEY: key.digest})
             # What the entry adds to the task image (their layers are shared).
             size = max(0, self.backend.inspect_image(key.image).size_bytes
                        - self.backend.inspect_image(key.image_id).size_bytes)
