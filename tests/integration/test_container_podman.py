@@ -433,7 +433,8 @@ def test_a_committed_container_is_an_image_with_its_files_and_labels(
     image = f"localhost/adjutant-test-commit:{secrets.token_hex(6)}"
     try:
         with running(podman_backend, make_spec(base_image, worker_label)) as container_id:
-            assert run(podman_backend, container_id, "sh", "-c", "echo kept > /tmp/kept")[0].exit_code == 0
+            wrote, _ = run(podman_backend, container_id, "sh", "-c", "echo kept > /tmp/kept")
+            assert wrote.exit_code == 0
             podman_backend.commit(container_id, image, {"io.adjutant.test": "yes"})
         info = podman_backend.inspect_image(image)
         assert info.labels["io.adjutant.test"] == "yes" and info.size_bytes > 0
