@@ -77,13 +77,10 @@ def _regenerate(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch:
     """Unpack and ``rpmbuild -bs``; returns the spec and the regenerated SRPM (in-container).
 
     Two execs fewer than listing SPECS/ and SRPMS/: the spec's name comes from the SRPM's
-    header (its spec-file flag), the new SRPM from rpmbuild's ``Wrote:`` line in build.log,
-    with a listing of SRPMS/ only when that line is not there exactly once.
+    header (its spec-file flag), the new SRPM from rpmbuild's ``Wrote:`` line in build.log;
+    each directory is listed only when that source says nothing usable.
     """
-    specs = spec_names(srpm)
-    if len(specs) != 1:
-        found = "No spec file found" if not specs else f"Multiple spec files found: {specs}"
-        raise BuildFailed(f"{failed}, {found} in {srpm.name}")
+    flagged = spec_names(srpm)
     site.copy_in(srpm, BUILD_HOME)
     argv = ("rpm", "-i", "--nodeps", f"{BUILD_HOME}/{srpm.name}")
     record = site.run("unpack-srpm", argv, BUILD_LOG, user=options.build_user)
@@ -92,7 +89,13 @@ def _regenerate(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch:
             f"{failed}, unpacking {srpm.name} exited with status {record.exit_code}; "
             "see build.log for more information"
         )
-    spec = f"{TOPDIR}/SPECS/{specs[0]}"
+    # An SRPM whose header flags no spec (made by an old rpm) is listed after unpacking.
+    specs = [f"{TOPDIR}/SPECS/{name}" for name in flagged] or find_files(
+        site.backend, site.container_id, f"{TOPDIR}/SPECS", "*.spec")
+    if len(specs) != 1:
+        found = "No spec file found" if not specs else f"Multiple spec files found: {specs}"
+        raise BuildFailed(f"{failed}, {found} in {srpm.name}")
+    spec = specs[0]
     build_log = site.log_dir / BUILD_LOG
     offset = build_log.stat().st_size
     with _rpmbuild_time_limit(options, failed):
