@@ -85,7 +85,7 @@ class Sampler:
             thread.join(timeout=30)
 
 
-def _worker_pid() -> int:
+def worker_pid() -> int:
     for child in _children(os.getpid()):
         cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
         if b"worker" in cmdline and b"adjutant" in cmdline:

@@ -86,7 +86,7 @@ def run_koji(ctx: Context) -> dict[str, Any]:
         srpms["zlib"] = ctx.inputs.zlib_srpm
     with tempfile.TemporaryDirectory(prefix="adjutant-bench-koji-") as tmp, \
             koji_path.koji_site(Path(tmp), ctx.image, ctx.inputs.dep_rpms) as site:
-        sampler = koji_path.Sampler(koji_path._worker_pid(), site.workdir)
+        sampler = koji_path.Sampler(koji_path.worker_pid(), site.workdir)
         with sampler.running():
             koji_path.build_arch(site, ctx.inputs.simple_srpm)  # unmeasured warm-up
             variants = {name: (lambda s=srpm: koji_path.build_arch(site, s))
