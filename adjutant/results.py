@@ -80,6 +80,25 @@ def read_identity(path: Path) -> RpmIdentity:
     )
 
 
+# rpm's RPMFILE_SPECFILE: the file an SRPM installs as its spec (rpm -i puts it in SPECS/).
+_SPECFILE_FLAG = 1 << 5
+
+
+def spec_names(path: Path) -> list[str]:
+    """The file names an SRPM marks as its spec file (from its header, without unpacking).
+
+    Raises:
+        TaskParamError: the file is missing or not an RPM.
+    """
+    try:
+        header = koji.get_rpm_header(str(path))
+    except (OSError, koji.GenericError, rpm.error) as exc:
+        raise TaskParamError(f"{path.name}: not a readable RPM ({exc})") from exc
+    fields = koji.get_header_fields(header, ["basenames", "fileflags"])
+    names, flags = fields["basenames"] or [], fields["fileflags"] or []
+    return sorted(str(n) for n, f in zip(names, flags, strict=False) if int(f) & _SPECFILE_FLAG)
+
+
 def read_srpm(path: Path) -> RpmIdentity:
     """The identity of a source RPM given as build input.
 

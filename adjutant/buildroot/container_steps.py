@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import shlex
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -211,11 +212,31 @@ class ContainerSteps:
 
     def install_text(self, text: str, target: str) -> None:
         """Write ``text`` as the file ``target`` in the container (owned by root)."""
-        path = PurePosixPath(target)
-        staged = self.staging_dir / path.name
-        staged.write_text(text)
-        self.backend.copy_in(self.container_id, staged, str(path.parent))
-        staged.unlink()
+        self.install_files({target: text})
+
+    def install_files(self, files: Mapping[str, str]) -> None:
+        """Write small text files (absolute path → text), owned by root, in few copies (an
+        API round trip costs ~0.1 s): everything under /etc as one tree unpacked at / (its
+        directories are root's anyway), any other file alone into its directory, whose owner
+        and mode an unpacked directory entry would otherwise replace (/builddir is the build
+        user's home)."""
+        with tempfile.TemporaryDirectory(dir=self.staging_dir) as staging:
+            tree = Path(staging) / "tree"
+            for number, (target, text) in enumerate(files.items()):
+                path = PurePosixPath(target)
+                if not path.is_absolute() or ".." in path.parts or len(path.parts) < 3:
+                    raise ValueError(f"not a file path under a top directory: {target!r}")
+                if path.parts[1] == "etc":
+                    staged = tree.joinpath(*path.parts[1:])
+                    staged.parent.mkdir(parents=True, exist_ok=True)
+                    staged.write_text(text)
+                    continue
+                alone = Path(staging) / str(number) / path.name
+                alone.parent.mkdir()
+                alone.write_text(text)
+                self.backend.copy_in(self.container_id, alone, str(path.parent))
+            if tree.is_dir():
+                self.backend.copy_in(self.container_id, tree / "etc", "/")
 
     def copy_in(self, source: Path, target_dir: str) -> None:
         self.backend.copy_in(self.container_id, source, target_dir)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
@@ -33,6 +34,7 @@ from adjutant.buildroot.build_config import (
     login_environment,
     target_arch_for,
 )
+from adjutant.buildroot.cache import BuildrootCache, CachedBuildroot, CacheKey
 from adjutant.buildroot.container_steps import (
     BUILD_HOME,
     CONFIG_LOG,
@@ -70,7 +72,7 @@ from adjutant.buildroot.scm_checkout import (
 )
 from adjutant.buildroot.steps import StepRecord
 from adjutant.config import RepoAccess, Settings
-from adjutant.container.backend import ContainerBackend, Mount, NetworkMode
+from adjutant.container.backend import ContainerBackend, ImageInfo, Mount, NetworkMode
 from adjutant.errors import BuildrootError, ContainerError
 from adjutant.state import Recorder, TaskRecorder
 from adjutant.task_logs import LogUploader, UploadSession
@@ -80,7 +82,9 @@ log = logging.getLogger(__name__)
 INIT, BUILDING, EXPIRED = "INIT", "BUILDING", "EXPIRED"
 DNF_TIMEOUT_S = 3600.0
 # mock's hw_info plugin records the machine the build ran on; these read it from inside.
-HW_INFO_STEPS = (("lscpu",), ("cat", "/proc/meminfo"), ("df", "-h", BUILD_HOME))
+# One step, not three (each exec is an API round trip): the script is constant, the build
+# home its argument.
+HW_INFO_ARGV = ("sh", "-c", 'lscpu; cat /proc/meminfo; df -h "$1"', "hw-info", BUILD_HOME)
 
 
 class BuildrootHost(Protocol):
@@ -167,6 +171,13 @@ class KojiBuildroot:
         self._files: hub_listing.RepoFiles | None = None
         self._repo: RepoConfig | None = None
         self._build: BuildSettings | None = None
+        adjutant = settings.adjutant
+        self._cache = (BuildrootCache(backend, adjutant.buildroot_cache_dir,
+                                      adjutant.buildroot_cache_max_size)
+                       if adjutant.buildroot_cache else None)  # fmt: skip
+        self._cache_key: CacheKey | None = None
+        self._cached: CachedBuildroot | None = None
+        self._image: ImageInfo | None = None
 
     @property
     def steps(self) -> tuple[StepRecord, ...]:
@@ -337,6 +348,16 @@ class KojiBuildroot:
         self.name = f"{tag_name}-{self.id}-{request.repo_id}"
         note(self.log_dir, f"INFO: buildroot {self.name} (id {self.id}) from {request.image}")
         self._write_config_log(location)
+        try:
+            self._image = self.backend.inspect_image(request.image)
+        except ContainerError as exc:
+            raise BuildrootError(
+                f"cannot start a buildroot container from {request.image}: {exc}"
+            ) from exc
+        if self._cache is not None and request.install_group is not None:
+            self._cache_key = CacheKey(self._image.id, request.repo_id, self.br_arch,
+                                       request.install_group, self._repo.dnf_conf)  # fmt: skip
+            self._cached = self._cache.lookup(self._cache_key)
         self._steps = self._start_container(stack, location, staging)
         with self._container_trouble("preparing it"):
             self._prepare(self._steps)
@@ -402,8 +423,8 @@ class KojiBuildroot:
         )
         local = self.request.local_repos
         spec = buildroot_spec(
-            adjutant, image=self.request.image, task_id=self.request.task_id,
-            buildroot_id=self.id, location=location,
+            adjutant, image=self._cached.image if self._cached else self.request.image,
+            task_id=self.request.task_id, buildroot_id=self.id, location=location,
             environment={**self._build.environment,
                          **login_environment(self.settings.adjutant.build_user)},
             network_enabled=network,
@@ -445,22 +466,30 @@ class KojiBuildroot:
 
     def _prepare(self, steps: ContainerSteps) -> None:
         assert self._repo is not None and self._build is not None and self.id is not None
-        self.baseline = steps.rpmdb()
-        image = self.backend.inspect_image(self.request.image)
+        assert self._image is not None
+        cached = self._cached
+        self.baseline = cached.baseline if cached else steps.rpmdb()
+        image = self._image
         self.recorder.image(self.request.image, reason=self.request.image_reason,
                             digest=image.digest)  # fmt: skip
         self.recorder.container_image_digest(steps.container_id, image.digest)
-        (self.log_dir / IMAGE_LOG).write_text(
-            render_image_log(self.request.image, image, self.baseline, self.request.image_reason)
-        )
-        steps.install_text(self._repo.dnf_conf, DNF_CONF_PATH)
-        steps.install_text(render_macros(self._build.macros), MACROS_FILE)
-        for path, text in root_files(has_network=steps.bridge).items():
-            steps.install_text(text, path)
-        for argv in HW_INFO_STEPS:
-            steps.run(f"hw-info-{argv[0]}", argv, HW_INFO_LOG, timeout_s=QUERY_TIMEOUT_S)
+        image_log = render_image_log(self.request.image, image, self.baseline,
+                                     self.request.image_reason)  # fmt: skip
+        if cached:
+            image_log += (f"buildroot cache: started from {cached.image}, this image with the "
+                          f"group {self.request.install_group} from repo {self.request.repo_id} "
+                          "already installed\n")
+        (self.log_dir / IMAGE_LOG).write_text(image_log)
+        steps.install_files({DNF_CONF_PATH: self._repo.dnf_conf,
+                             MACROS_FILE: render_macros(self._build.macros),
+                             **root_files(has_network=steps.bridge)})  # fmt: skip
+        steps.run("hw-info", HW_INFO_ARGV, HW_INFO_LOG, timeout_s=QUERY_TIMEOUT_S)
         group = self.request.install_group
-        if group is not None:
+        if cached:
+            note(self.log_dir, f"INFO: group {group} installed from the buildroot cache "
+                               f"({cached.image})")
+            installed = cached.installed
+        elif group is not None:
             note(self.log_dir, f"Start: installing group {group}")
             install = ("dnf", *self._repo.dnf_options, "install", "-y", f"@{group}")
             record = steps.run("install-group", install, ROOT_LOG, timeout_s=DNF_TIMEOUT_S,
@@ -470,14 +499,21 @@ class KojiBuildroot:
                     f"could not init the buildroot: installing group {group} from repo "
                     f"{self.request.repo_id} exited with status {record.exit_code}; see root.log"
                 )
-        steps.run("uname", ("uname", "-r"), ROOT_LOG, timeout_s=QUERY_TIMEOUT_S)
-        self.hub.host.setBuildRootList(self.id, self._listing(steps))
+            installed = steps.rpmdb()
+        else:  # a local rebuild without a group: the image is the buildroot
+            installed = self.baseline
+        # mock logs the kernel in root.log; a container runs on the worker's own kernel, so
+        # this is `uname -r` in the buildroot without an exec.
+        with (self.log_dir / ROOT_LOG).open("a", encoding="utf-8") as root_log:
+            root_log.write(f"{os.uname().release}\n")
+        self.hub.host.setBuildRootList(self.id, self._listing(installed))
+        if self._cache is not None and self._cache_key is not None and not cached:
+            self._cache.store(self._cache_key, steps.container_id, self.baseline, installed)
 
     # -- package lists, logs, cleanup --------------------------------------------------------
 
-    def _listing(self, steps: ContainerSteps) -> list[dict[str, object]]:
+    def _listing(self, installed: tuple[InstalledPackage, ...]) -> list[dict[str, object]]:
         """The rpmdb now (written to installed_pkgs.log) less the image's: what the hub gets."""
-        installed = steps.rpmdb()
         (self.log_dir / INSTALLED_PKGS_LOG).write_text(render_installed_pkgs(installed))
         added = added_packages(installed, self.baseline)
         if self._files is None:  # local repos: nothing to check the packages against
@@ -489,7 +525,7 @@ class KojiBuildroot:
         assert self.id is not None and self._steps is not None
         try:
             with self._container_trouble("listing its packages"):
-                listing = self._listing(self._steps)
+                listing = self._listing(self._steps.rpmdb())
             self.hub.host.updateBuildRootList(self.id, listing)
         except koji.GenericError as exc:
             if not after_failure:

@@ -11,6 +11,7 @@ results to the task handler.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,11 @@ from adjutant.buildroot.container_steps import (
 )
 from adjutant.buildroot.steps import find_files, missing_dependencies
 from adjutant.errors import BuildFailed, BuildrootError, ContainerTimeout
+from adjutant.results import spec_names
 
 DNF_TIMEOUT_S = 3600.0
+# rpmbuild's report of each package it wrote.
+_WROTE_SRPM = re.compile(rf"^Wrote: ({re.escape(TOPDIR)}/SRPMS/[^/\s]+\.src\.rpm)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,13 @@ def regenerate_srpm(site: ContainerSteps, options: RebuildOptions, srpm: Path) -
 
 def _regenerate(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch: str,
                 failed: str) -> tuple[str, str]:
-    """Unpack and ``rpmbuild -bs``; returns the spec and the regenerated SRPM (in-container)."""
+    """Unpack and ``rpmbuild -bs``; returns the spec and the regenerated SRPM (in-container).
+
+    Two execs fewer than listing SPECS/ and SRPMS/: the spec's name comes from the SRPM's
+    header (its spec-file flag), the new SRPM from rpmbuild's ``Wrote:`` line in build.log;
+    each directory is listed only when that source says nothing usable.
+    """
+    flagged = spec_names(srpm)
     site.copy_in(srpm, BUILD_HOME)
     argv = ("rpm", "-i", "--nodeps", f"{BUILD_HOME}/{srpm.name}")
     record = site.run("unpack-srpm", argv, BUILD_LOG, user=options.build_user)
@@ -85,16 +95,25 @@ def _regenerate(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch:
             f"{failed}, unpacking {srpm.name} exited with status {record.exit_code}; "
             "see build.log for more information"
         )
-    specs = find_files(site.backend, site.container_id, f"{TOPDIR}/SPECS", "*.spec")
+    # An SRPM whose header flags no spec (made by an old rpm) is listed after unpacking.
+    specs = [f"{TOPDIR}/SPECS/{name}" for name in flagged] or find_files(
+        site.backend, site.container_id, f"{TOPDIR}/SPECS", "*.spec")
     if len(specs) != 1:
         found = "No spec file found" if not specs else f"Multiple spec files found: {specs}"
         raise BuildFailed(f"{failed}, {found} in {srpm.name}")
+    spec = specs[0]
+    build_log = site.log_dir / BUILD_LOG
+    offset = build_log.stat().st_size
     with _rpmbuild_time_limit(options, failed):
-        _rpmbuild(site, options, "-bs", arch, specs[0], failed)
-    regenerated = find_files(site.backend, site.container_id, f"{TOPDIR}/SRPMS", "*.src.rpm")
+        _rpmbuild(site, options, "-bs", arch, spec, failed)
+    with build_log.open("rb") as output:
+        output.seek(offset)
+        wrote = _WROTE_SRPM.findall(output.read().decode(errors="replace"))
+    regenerated = wrote if len(wrote) == 1 else find_files(
+        site.backend, site.container_id, f"{TOPDIR}/SRPMS", "*.src.rpm")
     if len(regenerated) != 1:
         raise BuildFailed(f"{failed}, rpmbuild -bs wrote {len(regenerated)} SRPMs; see build.log")
-    return specs[0], regenerated[0]
+    return spec, regenerated[0]
 
 
 def _rpmbuild(

@@ -37,7 +37,6 @@ KOJID_ALIASES = {"plugins": "plugin"}
 
 # Options a later issue will read: the issue flips them (drops ``unused``) when it lands.
 PLANNED_PREFIX = "planned: "
-PLANNED_CACHE = PLANNED_PREFIX + "the buildroot cache (issue 17) will read it"
 NO_MOCK_ROOTS = (
     "a task's containers are removed as soon as it ends; there are no mock roots to clean"
 )
@@ -475,23 +474,18 @@ class AdjutantSettings:
         "On SIGTERM, seconds running tasks get to finish before they are stopped and freed.",
     )
     buildroot_cache: bool = option(
-        False,
-        kinds.BOOL,
-        "Keep a package cache shared by buildroots.",
-        unused=PLANNED_CACHE,
-    )
+        False, kinds.BOOL,
+        "Start buildroots from a local image of the build group installed before (mock's root"
+        " cache), keyed by task image, repo, arch, group and dnf config.",
+    )  # fmt: skip
     buildroot_cache_dir: Path = option(
-        Path("/var/cache/adjutant"),
-        kinds.PATH,
-        "Where the package cache lives.",
-        unused=PLANNED_CACHE,
-    )
+        Path("/var/cache/adjutant"), kinds.PATH,
+        "Where the buildroot cache's index lives (its images are in podman's storage).",
+    )  # fmt: skip
     buildroot_cache_max_size: int = option(
-        20 << 30,
-        kinds.SIZE,
-        "Size above which the package cache is trimmed.",
-        unused=PLANNED_CACHE,
-    )
+        20 << 30, kinds.SIZE,
+        "Size of the cached buildroot images above which the least recently used are removed.",
+    )  # fmt: skip
     host_path_map: tuple[PathMapping, ...] = option(
         (),
         kinds.PATH_MAP,

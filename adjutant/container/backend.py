@@ -206,6 +206,7 @@ class ImageInfo:
     digest: str
     tags: tuple[str, ...]
     labels: Mapping[str, str]
+    size_bytes: int = 0
 
 
 class ContainerBackend(Protocol):
@@ -240,6 +241,15 @@ class ContainerBackend(Protocol):
 
         Build output streams to ``output`` while the build runs.
         """
+        ...
+
+    def commit(self, container_id: str, image: str, labels: Mapping[str, str]) -> str:
+        """Save the container's file system as the local image ``image``; return its id.
+        (The buildroot cache.)"""
+        ...
+
+    def remove_image(self, image: str) -> None:
+        """Remove a local image this worker made. Missing is fine; in use -> ContainerError."""
         ...
 
     def create(self, spec: ContainerSpec) -> str:

@@ -78,6 +78,7 @@ class FakeBackend:
     def __init__(self, images: Sequence[str] = ()) -> None:
         self.calls: list[Call] = []
         self.images: dict[str, ImageInfo] = {}
+        self.committed: dict[str, dict[str, bytes]] = {}  # image -> files of its container
         self.pullable: set[str] = set()
         self.containers: dict[str, FakeContainer] = {}
         self.scripts: list[ExecScript] = []
@@ -143,6 +144,22 @@ class FakeBackend:
         self._record("inspect_image", image=image)
         return self._image(image)
 
+    def commit(self, container_id: str, image: str, labels: Mapping[str, str]) -> str:
+        """The new image keeps the container's files: containers created from it start
+        with them (as a committed podman image would)."""
+        self._record("commit", container_id=container_id, image=image, labels=dict(labels))
+        container = self._container(container_id)
+        info = self.add_image(image, labels)
+        self.committed[image] = dict(container.files)
+        return info.id
+
+    def remove_image(self, image: str) -> None:
+        self._record("remove_image", image=image)
+        if any(c.spec.image == image for c in self.containers.values()):
+            raise ContainerError(f"image {image} is in use by a container")
+        self.images.pop(image, None)
+        self.committed.pop(image, None)
+
     def build_image(
         self,
         context_dir: Path,
@@ -175,6 +192,7 @@ class FakeBackend:
         self.containers[container_id] = FakeContainer(
             container_id, spec, networked=spec.network is NetworkMode.BRIDGE
         )
+        self.containers[container_id].files.update(self.committed.get(spec.image, {}))
         return container_id
 
     def start(self, container_id: str) -> None:
@@ -283,7 +301,9 @@ class FakeBackend:
         )
 
     def _image(self, image: str) -> ImageInfo:
-        try:
-            return self.images[image]
-        except KeyError:
-            raise ImageMissing(f"{image}: image not known") from None
+        """By name or, as podman also takes, by id."""
+        found = self.images.get(image) or next(
+            (info for info in self.images.values() if info.id == image), None)
+        if found is None:
+            raise ImageMissing(f"{image}: image not known")
+        return found

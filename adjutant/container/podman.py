@@ -531,6 +531,7 @@ class PodmanBackend:
             digest=data.get("Digest") or "",
             tags=tuple(data.get("RepoTags") or ()),
             labels=dict(labels),
+            size_bytes=int(data.get("Size") or 0),
         )
 
     def build_image(
@@ -584,6 +585,30 @@ class PodmanBackend:
                     if report.get("error"):
                         raise ContainerError(f"{action}: {report['error'].strip()}")
         return self.inspect_image(tag).id
+
+    def commit(self, container_id: str, image: str, labels: Mapping[str, str]) -> str:
+        """Commit the container (paused meanwhile, so the copy is consistent) as ``image``.
+
+        Raises:
+            ContainerError: podman refused.
+        """
+        repo, _, tag = image.rpartition(":")
+        changes = [f"LABEL {name}={json.dumps(value)}" for name, value in labels.items()]
+        with podman_errors(f"commit container {_short(container_id)} as {image}"):
+            data = self._json("post", "/commit", params={
+                "container": container_id, "repo": repo, "tag": tag, "pause": True,
+                "changes": changes, "format": "oci",
+            })  # fmt: skip
+        return str((data or {}).get("Id") or (data or {}).get("id") or "")
+
+    def remove_image(self, image: str) -> None:
+        def call() -> None:
+            try:
+                self._json("delete", f"/images/{image}")
+            except podman.errors.NotFound:
+                return
+
+        self._retried(f"remove image {image}", call)
 
     # -- containers ---------------------------------------------------------------------
 

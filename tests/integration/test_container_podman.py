@@ -307,3 +307,22 @@ def test_the_stop_timeout_of_the_spec_reaches_podman(
              container_id], capture_output=True, text=True, timeout=60, check=True,
         )  # fmt: skip
     assert shown.stdout.strip() == "7"
+
+
+def test_a_committed_container_is_an_image_with_its_files_and_labels(
+    podman_backend: PodmanBackend, base_image: str, worker_label: str
+) -> None:
+    image = f"localhost/adjutant-test-commit:{secrets.token_hex(6)}"
+    try:
+        with running(podman_backend, make_spec(base_image, worker_label)) as container_id:
+            wrote, _ = run(podman_backend, container_id, "sh", "-c", "echo kept > /tmp/kept")
+            assert wrote.exit_code == 0
+            podman_backend.commit(container_id, image, {"io.adjutant.test": "yes"})
+        info = podman_backend.inspect_image(image)
+        assert info.labels["io.adjutant.test"] == "yes" and info.size_bytes > 0
+        with running(podman_backend, make_spec(image, worker_label)) as container_id:
+            assert run(podman_backend, container_id, "cat", "/tmp/kept")[1] == "kept\n"
+    finally:
+        podman_backend.remove_image(image)
+    assert not podman_backend.image_exists(image)
+    podman_backend.remove_image(image)  # already gone: fine

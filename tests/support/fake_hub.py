@@ -412,7 +412,7 @@ def script_buildroot(
     backend.on_exec(("find", f"{top}/SPECS"), output=f"{top}/SPECS/adjutant-demo.spec\0".encode())
     backend.on_exec(("find", f"{top}/SRPMS"), output=f"{top}/SRPMS/{SRPM_NAME}\0".encode())
     backend.on_exec(("dnf",), output=b"Complete!\n")
-    backend.on_exec(("rpmbuild", "-bs"), output=b"Wrote: SRPM\n",
+    backend.on_exec(("rpmbuild", "-bs"), output=f"Wrote: {top}/SRPMS/{SRPM_NAME}\n".encode(),
                     writes={f"{top}/SRPMS/{SRPM_NAME}": srpm.read_bytes()})  # fmt: skip
     backend.on_exec(
         ("rpmbuild", "-bb"),

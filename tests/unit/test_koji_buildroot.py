@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import os
 from pathlib import Path
 from typing import Any
 
@@ -200,10 +201,14 @@ def test_repo_config_macros_and_steps_run_as_kojid_runs_them(tmp_path: Path) -> 
     setup = Setup(tmp_path)
     setup.build()
 
-    files = setup.backend.calls_to("copy_in")
-    staged = {Path(c["source"]).name: c["target_dir"] for c in files}
-    assert staged["dnf.conf"] == "/etc/dnf" and staged[".rpmmacros"] == "/builddir"
-    assert staged["machine-id"] == staged["hosts"] == staged["resolv.conf"] == "/etc"
+    staged = {Path(c["source"]).name: c["target_dir"] for c in setup.backend.calls_to("copy_in")}
+    # the /etc files in one copy unpacked at /, the build user's macros alone into its home
+    assert staged["etc"] == "/" and staged[".rpmmacros"] == "/builddir"
+    with Setup(tmp_path / "again").buildroot() as buildroot:
+        files = buildroot.backend.containers[buildroot._ready().container_id].files  # type: ignore[attr-defined]
+        assert b"[build]" in files["/etc/dnf/dnf.conf"]
+        assert b"%dist .fc40" in files["/builddir/.rpmmacros"]
+        assert {"/etc/machine-id", "/etc/hosts", "/etc/resolv.conf"} <= set(files)
     # mock's root: the host's timezone, no podman-written /etc/hosts or resolv.conf
     assert (setup.spec.timezone, setup.spec.image_hosts, setup.spec.image_resolv_conf) == (
         "local", True, True)
@@ -226,8 +231,11 @@ def test_repo_config_macros_and_steps_run_as_kojid_runs_them(tmp_path: Path) -> 
         (RPMDB_QUERY_ARGV, None),
     ]  # fmt: skip
     assert setup.step(("rpmbuild", "-bb"))["timeout_s"] == 3600
+    # The spec comes from the SRPM's header and the new SRPM from rpmbuild's Wrote: line.
+    assert not [argv for argv, _ in setup.execs() if argv[0] == "find"]
     state = setup.log("state.log")
-    assert "step rpmbuild-bb starting as kojibuilder" in state and "step uname exited 0" in state
+    assert "step rpmbuild-bb starting as kojibuilder" in state and "step hw-info exited 0" in state
+    assert os.uname().release in setup.log("root.log")  # the kernel, as mock logs it
 
 
 def test_result_dir_holds_the_rebuilt_packages(tmp_path: Path) -> None:
@@ -566,3 +574,15 @@ def test_memory_limit_text_needs_an_oom_kill() -> None:
     assert memory_limit_text("oom_kill 2\nmax\n") == "max"
     v1 = "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n402653184\n"
     assert memory_limit_text(v1) == "384 MiB"
+
+
+def test_new_srpm_is_listed_when_rpmbuild_reports_no_single_wrote_line(tmp_path: Path) -> None:
+    setup = Setup(tmp_path)
+    top = "/builddir/build"
+    setup.backend.on_exec(("rpmbuild", "-bs"), output=b"(quiet)\n",
+                          writes={f"{top}/SRPMS/{SRPM_NAME}": (RPMS_DIR / SRPM_NAME).read_bytes()})
+    setup.build()
+    listed = [argv for argv, _ in setup.execs() if argv[0] == "find"]
+    assert listed == [("find", f"{top}/SRPMS", "-maxdepth", "1", "-name", "*.src.rpm", "-print0")]
+    assert setup.step(("dnf", "--config=/etc/dnf/dnf.conf", *MOCK_DNF_OPTIONS, "builddep"))["argv"][-1] == (
+        f"{top}/SRPMS/{SRPM_NAME}")
