@@ -125,14 +125,14 @@ def configure_koji_logging(kojid: config.KojidSettings, *, debug: bool = False) 
 def serve(settings: config.Settings, *, force_lock: bool = False, debug: bool = False) -> int:
     """Log in, sweep orphans, and run the task loop until told to stop; returns the exit status."""
     configure_koji_logging(settings.kojid, debug=debug)
+    # koji-boxed: the keytab (and the CA) from its orch service, before anything else uses them
+    settings = orch.provision(settings)
     options = settings.kojid_options(debug=debug)
     workdir = Path(options.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     koji.BASEDIR = options.topdir
     koji.pathinfo.topdir = options.topdir
     koji.util.setup_rlimits(vars(options))
-    # koji-boxed: the keytab (and the CA) from its orch service, before anything else uses them
-    settings = orch.provision(settings)
     adjutant = settings.adjutant
     recorder = Recorder(adjutant.state_db, worker=adjutant.worker_name,
                         retention_s=adjutant.state_retention * 86400.0)  # fmt: skip

@@ -67,13 +67,20 @@ def import_into(hub: DevHub, tag: str, rpms: list[Path]) -> None:
     import_files(hub, tag, rpms)
 
 
+# The host that makes repos by hand: not the worker's, whose task loop would free a task
+# open on its host that it has no process for (as kojid does after a restart).
+REPO_MAKER = "adjutant-repo-maker.example.com"
+
+
 def make_repo(hub: DevHub, tag: str = BUILD_TAG) -> int:
     """A READY repo of the tag, made as newRepo + createrepo would; returns its id."""
     harness = HubHarness(hub.home)
     try:
-        task_id = harness.admin("makeTask", "newRepo", [tag], assign=HOST)
-        harness.call(HOST, "host.openTask", task_id)
-        repo_id, _event = harness.call(HOST, "host.repoInit", tag, task_id=task_id)
+        if harness.admin("getHost", REPO_MAKER) is None:
+            harness.add_host(REPO_MAKER)
+        task_id = harness.admin("makeTask", "newRepo", [tag], assign=REPO_MAKER)
+        harness.call(REPO_MAKER, "host.openTask", task_id)
+        repo_id, _event = harness.call(REPO_MAKER, "host.repoInit", tag, task_id=task_id)
         repo_dir = hub.topdir / "repos" / tag / str(repo_id)
         data = {}
         for arch_dir in sorted(p for p in repo_dir.iterdir() if (p / "pkglist").exists()):
@@ -87,8 +94,8 @@ def make_repo(hub: DevHub, tag: str = BUILD_TAG) -> int:
             )  # fmt: skip
             data[arch_dir.name] = [f"{upload}/repodata",
                                    sorted(p.name for p in (out / "repodata").iterdir())]
-        harness.call(HOST, "host.repoDone", repo_id, data)
-        harness.call(HOST, "host.closeTask", task_id,
+        harness.call(REPO_MAKER, "host.repoDone", repo_id, data)
+        harness.call(REPO_MAKER, "host.closeTask", task_id,
                      koji.xmlrpcplus.dumps(([repo_id, _event],), methodresponse=1))
         return int(repo_id)
     finally:
