@@ -108,12 +108,13 @@ def test_missing_buildrequires_names_the_dependency(site: WorkerSite) -> None:
 def test_cancel_during_build_removes_the_container_within_stop_grace(site: WorkerSite) -> None:
     gone_after = worker_builds.cancel_stops_the_container_within_stop_grace(site)
     print(f"cancel: container gone {gone_after:.2f}s after the cancel call")
-    # kojid's task process is killed and uploads nothing more; ours stops uploading too, so
-    # the hub never has to refuse a log upload of the canceled task
+    # kojid's task process is killed and uploads nothing more; ours stops uploading too. An
+    # upload already on its way between the hub's cancel and the task's signal may meet the
+    # hub's refusal once: that ends the uploads quietly (no warning, no retry, no final pass).
     assert site.worker_log is not None
     refused = [line for line in site.worker_log.read_text().splitlines()
                if "does not own task" in line]  # fmt: skip
-    assert refused == []
+    assert len(refused) <= 1 and all(" INFO " in line for line in refused), refused
 
 
 def test_two_tasks_run_at_once_in_separate_containers(site: WorkerSite) -> None:
@@ -153,6 +154,20 @@ def _image_of(site: WorkerSite, task_id: int) -> tuple[str, str]:
     return fields["image"], fields["chosen by"]
 
 
+def _wait_for_image_choice(site: WorkerSite, task_id: int, timeout_s: float = 120.0) -> None:
+    """Until the task's image.log is on the hub: the worker chose its image before the fork,
+    which comes after openTask, so an OPEN task may not have its image yet."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            _image_of(site, task_id)
+            return
+        except koji.GenericError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def test_two_tags_with_different_policies_build_at_once_with_different_images(
     site: DevhubSite, task_image: str, alt_image: str
 ) -> None:
@@ -175,7 +190,7 @@ def test_an_edited_policy_takes_effect_after_the_cache_ttl(
 ) -> None:
     repo = _policy_tag(site, "adj-pol-ttl", {"rules": [{"default": True, "image": task_image}]})
     first = site.submit("adjutant-ttl-1", tag="adj-pol-ttl", repo_id=repo)
-    site.wait(first, {koji.TASK_STATES["OPEN"], *worker_builds.FINISHED})
+    _wait_for_image_choice(site, first)  # the edit below must come after the first choice
     resolved_at = time.monotonic()
     _set_policy(site, "adj-pol-ttl", {"rules": [{"default": True, "image": alt_image}]})
     cached = site.submit("adjutant-ttl-2", tag="adj-pol-ttl", repo_id=repo)
