@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from adjutant.buildroot.local_repos import LocalRepos, local_repos
 from adjutant.buildroot.build_config import MOCK_ENVIRONMENT, login_environment
+from adjutant.buildroot.local_repos import LocalRepos, local_repos
 from adjutant.buildroot.macros import MACRO_NAME, MACROS_FILE, buildhost, render_macros
 from adjutant.buildroot.repo_config import DNF_CONF_PATH
 from adjutant.buildroot.root_files import root_files
@@ -114,8 +114,9 @@ def rebuild(backend: ContainerBackend, request: RebuildRequest) -> RebuildResult
         log.info("rebuilding %s in container %s", source.nvr, container_id[:12])
         runner = StepRunner(backend, container_id, logs["state.log"])
         try:
-            _install_macros(backend, container_id, scratch,
-                            has_network=spec.network is NetworkMode.BRIDGE)
+            _install_macros(
+                backend, container_id, scratch, has_network=spec.network is NetworkMode.BRIDGE
+            )
             if repos:
                 dnf_conf = PurePath(DNF_CONF_PATH)
                 _install_file(backend, container_id, scratch / dnf_conf.name, repos.dnf_conf,
