@@ -12,7 +12,6 @@ import os
 import re
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import koji
 import pytest
@@ -21,7 +20,7 @@ from adjutant import cli
 from adjutant.buildroot.build_config import MOCK_ENVIRONMENT
 from tests.scenarios import worker_builds
 from tests.support import devhub_site
-from tests.support.devhub_worker import DevhubSite, devhub_worker_site
+from tests.support.devhub_worker import devhub_worker_site
 from tests.support.srpms import SPECS_DIR, build_srpm
 
 pytestmark = pytest.mark.integration
@@ -42,8 +41,9 @@ def parse_probe(build_log: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def koji_probe(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str,
-               worker_label: str) -> Iterator[dict[str, str]]:
+def koji_probe(
+    tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str, worker_label: str
+) -> Iterator[dict[str, str]]:
     """The probe built once by buildArch on devhub, as kojid would build it."""
     base = tmp_path_factory.mktemp("mockeq-koji")
     with devhub_worker_site(base, podman_url, task_image, worker_label) as site:
@@ -51,7 +51,8 @@ def koji_probe(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_i
         task_id = site.submit_srpm(srpm)
         info = site.wait(task_id)
         assert info["state"] == koji.TASK_STATES["CLOSED"], worker_builds.fault_of(
-            site.admin, task_id)
+            site.admin, task_id
+        )
         build_log = site.admin.downloadTaskOutput(task_id, "build.log").decode()
         values = parse_probe(build_log)
         values["@state.log"] = site.admin.downloadTaskOutput(task_id, "state.log").decode()
@@ -59,8 +60,9 @@ def koji_probe(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_i
 
 
 @pytest.fixture(scope="module")
-def local_probe(tmp_path_factory: pytest.TempPathFactory, podman_url: str,
-                task_image: str) -> dict[str, str]:
+def local_probe(
+    tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str
+) -> dict[str, str]:
     """The probe built once by the local rebuild (`adjutant build`)."""
     base = tmp_path_factory.mktemp("mockeq-local")
     srpm = build_srpm(PROBE.read_text(), base / "srpm")
@@ -78,8 +80,9 @@ def probe(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("where", ["spec", "eval"])
-def test_rpmfilename_keeps_header_tags_for_each_subpackage(probe: dict[str, str],
-                                                           where: str) -> None:
+def test_rpmfilename_keeps_header_tags_for_each_subpackage(
+    probe: dict[str, str], where: str
+) -> None:
     assert probe[f"{where}._rpmfilename"] == "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm"
 
 
@@ -99,8 +102,9 @@ def test_buildhost_is_the_build_hosts_name(probe: dict[str, str], where: str) ->
 
 
 @pytest.mark.parametrize("where", ["spec", "eval"])
-def test_host_macros_name_the_target_arch_and_mockhost(koji_probe: dict[str, str],
-                                                       where: str) -> None:
+def test_host_macros_name_the_target_arch_and_mockhost(
+    koji_probe: dict[str, str], where: str
+) -> None:
     assert koji_probe[f"{where}._host_cpu"] == "x86_64"
     assert koji_probe[f"{where}._host"] == "x86_64-koji-linux-gnu"
 
@@ -110,8 +114,9 @@ def test_rpmbuild_targets_the_task_arch(koji_probe: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("where", ["spec", "eval"])
-def test_vendor_packager_distribution_are_kojids_defaults(koji_probe: dict[str, str],
-                                                          where: str) -> None:
+def test_vendor_packager_distribution_are_kojids_defaults(
+    koji_probe: dict[str, str], where: str
+) -> None:
     values = [koji_probe[f"{where}.{m}"] for m in ("vendor", "packager", "distribution")]
     assert values == ["Koji", "Koji", "Koji"]
 
@@ -127,7 +132,8 @@ def test_environment_is_mocks(probe: dict[str, str], name: str) -> None:
 
 @pytest.mark.parametrize("name", ["USER", "LOGNAME"])
 def test_user_and_logname_name_the_build_user_as_a_login_shell_would(
-        probe: dict[str, str], name: str) -> None:
+    probe: dict[str, str], name: str
+) -> None:
     assert probe[f"env.{name}"] == BUILD_USER
 
 
@@ -142,8 +148,11 @@ def test_environment_holds_nothing_mock_would_not_set(probe: dict[str, str]) -> 
 
 
 def test_build_runs_as_the_unprivileged_build_user(probe: dict[str, str]) -> None:
-    assert (probe["id.user"], probe["id.uid"], probe["id.group"]) == (BUILD_USER, "1000",
-                                                                      BUILD_USER)
+    assert (probe["id.user"], probe["id.uid"], probe["id.group"]) == (
+        BUILD_USER,
+        "1000",
+        BUILD_USER,
+    )
     assert probe["id.groups"].split() == [BUILD_USER]
 
 
@@ -169,16 +178,19 @@ def test_timezone_is_the_hosts(probe: dict[str, str]) -> None:
 
 def test_hosts_file_is_mocks_localhost_pair(probe: dict[str, str]) -> None:
     lines = set(filter(None, probe["hosts"].split(";")))
-    assert lines == {"127.0.0.1 localhost localhost.localdomain",
-                     "::1 localhost localhost.localdomain localhost6 localhost6.localdomain6"}
+    assert lines == {
+        "127.0.0.1 localhost localhost.localdomain",
+        "::1 localhost localhost.localdomain localhost6 localhost6.localdomain6",
+    }
 
 
 def test_resolv_conf_is_empty_without_network(probe: dict[str, str]) -> None:
     assert probe["resolv_conf"] == "0"
 
 
-def test_machine_id_is_fresh_per_buildroot(koji_probe: dict[str, str],
-                                           local_probe: dict[str, str]) -> None:
+def test_machine_id_is_fresh_per_buildroot(
+    koji_probe: dict[str, str], local_probe: dict[str, str]
+) -> None:
     ids = {koji_probe["machine_id"], local_probe["machine_id"]}
     assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids) and len(ids) == 2
 
@@ -202,8 +214,16 @@ def test_home_and_tmp_are_writable(probe: dict[str, str]) -> None:
 
 def test_dnf_config_is_kojids(koji_probe: dict[str, str]) -> None:
     settings = set(koji_probe["dnf.conf"].split())
-    assert {"install_weak_deps=0", "gpgcheck=0", "keepcache=1", "strict=1", "obsoletes=1",
-            "retries=20", "reposdir=/dev/null", "skip_if_unavailable=0"} <= settings
+    assert {
+        "install_weak_deps=0",
+        "gpgcheck=0",
+        "keepcache=1",
+        "strict=1",
+        "obsoletes=1",
+        "retries=20",
+        "reposdir=/dev/null",
+        "skip_if_unavailable=0",
+    } <= settings
 
 
 def test_dnf_runs_with_mocks_common_options(koji_probe: dict[str, str]) -> None:
@@ -211,6 +231,10 @@ def test_dnf_runs_with_mocks_common_options(koji_probe: dict[str, str]) -> None:
                 if "starting as root: dnf" in line]  # fmt: skip
     assert any(line.endswith(" install -y @build") for line in installs), installs
     for line in installs:
-        for option in ("--setopt=deltarpm=False", "--setopt=allow_vendor_change=yes",
-                       "--allowerasing", "--disableplugin=local"):
+        for option in (
+            "--setopt=deltarpm=False",
+            "--setopt=allow_vendor_change=yes",
+            "--allowerasing",
+            "--disableplugin=local",
+        ):
             assert option in line.split(), line

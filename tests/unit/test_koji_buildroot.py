@@ -211,7 +211,10 @@ def test_repo_config_macros_and_steps_run_as_kojid_runs_them(tmp_path: Path) -> 
         assert {"/etc/machine-id", "/etc/hosts", "/etc/resolv.conf"} <= set(files)
     # mock's root: the host's timezone, no podman-written /etc/hosts or resolv.conf
     assert (setup.spec.timezone, setup.spec.image_hosts, setup.spec.image_resolv_conf) == (
-        "local", True, True)
+        "local",
+        True,
+        True,
+    )
     config = setup.log("mock_config.log")
     assert f"baseurl=file:///mnt/koji/repos/{TAG_NAME}/{REPO_ID}/x86_64" in config
     assert "%dist .fc40" in config and "%vendor Acme" in config
