@@ -147,25 +147,19 @@ def _set_policy(site: DevhubSite, tag: str, policy: object) -> None:
         tags.edit_tag2(call, tag, extra={"adjutant_image_policy": policy})
 
 
+def _wait_for_image_log(site: WorkerSite, task_id: int, timeout_s: float = 120) -> None:
+    """Until the task's image choice is on the hub (image.log, written after the choice)."""
+    deadline = time.monotonic() + timeout_s
+    while "image.log" not in site.admin.listTaskOutput(task_id):
+        assert time.monotonic() < deadline, f"task {task_id} recorded no image choice"
+        time.sleep(0.2)
+
+
 def _image_of(site: WorkerSite, task_id: int) -> tuple[str, str]:
     """The image a task's buildroot ran and why, from its uploaded image.log."""
     text = site.admin.downloadTaskOutput(task_id, "image.log").decode()
     fields = dict(line.split(": ", 1) for line in text.splitlines()[:6] if ": " in line)
     return fields["image"], fields["chosen by"]
-
-
-def _wait_for_image_choice(site: WorkerSite, task_id: int, timeout_s: float = 120.0) -> None:
-    """Until the task's image.log is on the hub: the worker chose its image before the fork,
-    which comes after openTask, so an OPEN task may not have its image yet."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            _image_of(site, task_id)
-            return
-        except koji.GenericError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def test_two_tags_with_different_policies_build_at_once_with_different_images(
@@ -189,12 +183,15 @@ def test_an_edited_policy_takes_effect_after_the_cache_ttl(
     site: DevhubSite, task_image: str, alt_image: str
 ) -> None:
     repo = _policy_tag(site, "adj-pol-ttl", {"rules": [{"default": True, "image": task_image}]})
-    first = site.submit("adjutant-ttl-1", tag="adj-pol-ttl", repo_id=repo)
-    _wait_for_image_choice(site, first)  # the edit below must come after the first choice
+    # Taken before the first resolution can happen, so "now - resolved_at" never undercounts
+    # the cache's age; the edit waits for the recorded choice (image.log), not for OPEN: the
+    # worker resolves the image after openTask, so an edit at OPEN could win the race.
     resolved_at = time.monotonic()
+    first = site.submit("adjutant-ttl-1", tag="adj-pol-ttl", repo_id=repo)
+    _wait_for_image_log(site, first)
     _set_policy(site, "adj-pol-ttl", {"rules": [{"default": True, "image": alt_image}]})
     cached = site.submit("adjutant-ttl-2", tag="adj-pol-ttl", repo_id=repo)
-    site.wait(cached, {koji.TASK_STATES["OPEN"], *worker_builds.FINISHED})
+    _wait_for_image_log(site, cached)
     assert time.monotonic() - resolved_at < POLICY_TTL_S, "too slow to observe the cache"
     time.sleep(max(0.0, POLICY_TTL_S + 1 - (time.monotonic() - resolved_at)))
     fresh = site.submit("adjutant-ttl-3", tag="adj-pol-ttl", repo_id=repo)

@@ -87,6 +87,7 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
                 "size": "1048576",
             },
             {"type": "tmpfs", "source": "tmpfs", "target": "/run", "mode": "755"},
+            {"type": "tmpfs", "source": "tmpfs", "target": "/dev/shm", "mode": "1777"},
         ],
         "network_mode": "bridge",
         "networks": {"podman": {}},
@@ -117,6 +118,7 @@ def test_every_spec_field_reaches_the_create_arguments() -> None:
         "pids_limit": 256,
         "userns_mode": "auto",
         "idmappings": {"AutoUserNs": True},
+        "ipc_mode": "none",
     }
 
 

@@ -107,3 +107,22 @@ def test_a_full_disk_is_a_buildroot_fault_naming_the_file_system(tmp_path: Path)
     assert text.startswith(f"no space left on the file system mounted at {mount_point(tmp_path)}")
     assert "Traceback" not in text
     assert f"holding {tmp_path / 'build.log'}" in text
+
+
+def test_bytes_lists_and_dicts_in_exception_attributes_are_redacted_too() -> None:
+    exc = RuntimeError("clone failed")
+    exc.output = f"fatal: {URL}".encode()  # type: ignore[attr-defined]
+    exc.details = {"url": URL, "argv": ["git", "clone", URL]}  # type: ignore[attr-defined]
+    redact_exception(exc)
+    assert b"S3cr3tPw" not in exc.output  # type: ignore[attr-defined]
+    assert "S3cr3tPw" not in repr(exc.details)  # type: ignore[attr-defined]
+
+
+def test_a_quota_is_named_as_such(tmp_path: Path) -> None:
+    import errno
+
+    from adjutant.task_faults import disk_full_fault
+
+    fault = disk_full_fault(OSError(errno.EDQUOT, "Disk quota exceeded"), tmp_path / "gone")
+    assert str(fault).startswith("quota exceeded on the file system mounted at ")
+    assert f"holding {tmp_path / 'gone'}" in str(fault)

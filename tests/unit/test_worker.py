@@ -172,3 +172,28 @@ def test_two_workers_on_one_podman_run_the_same_task_id_side_by_side(tmp_path: P
         "adjutant-hub-a-builder-700002-buildroot"
     ]
     assert names(backend) == {"adjutant-hub-b-builder-700002-buildroot"}
+
+
+def _task_manager(tmp_path: Path, minspace_mb: int) -> Any:
+    import types
+
+    from adjutant.worker import AdjutantTaskManager
+
+    session = types.SimpleNamespace(host=types.SimpleNamespace(getID=lambda: 1),
+                                    getSessionInfo=lambda: {"start_ts": 0.0})  # fmt: skip
+    options = types.SimpleNamespace(workdir=str(tmp_path), minspace=minspace_mb)
+    return AdjutantTaskManager(options, session, worker_name="w1", backend=FakeBackend([IMAGE]))
+
+
+def test_a_work_dir_below_minspace_refuses_new_tasks_naming_the_dir(tmp_path: Path) -> None:
+    manager = _task_manager(tmp_path, minspace_mb=1 << 40)  # more than any disk here
+    assert manager.checkSpace() is False
+    assert manager.status.startswith(f"Insufficient disk space at {tmp_path}: ")
+    assert _task_manager(tmp_path, minspace_mb=1).checkSpace() is True
+
+
+def test_a_stopping_worker_takes_no_new_tasks(tmp_path: Path) -> None:
+    manager = _task_manager(tmp_path, minspace_mb=1)
+    manager.stopping = True
+    assert manager.readyForTask() is False
+    assert manager.status == "shutting down: taking no new tasks"
