@@ -138,8 +138,14 @@ class AdjutantTaskManager(koji.daemon.TaskManager):  # type: ignore[misc]
     """TaskManager whose buildroots are containers labelled with this worker's name."""
 
     def __init__(
-        self, options: Any, session: Any, *, worker_name: str, backend: ContainerBackend,
-        context: TaskContext, resolver: ImageResolver | None = None,
+        self,
+        options: Any,
+        session: Any,
+        *,
+        worker_name: str,
+        backend: ContainerBackend,
+        context: TaskContext,
+        resolver: ImageResolver | None = None,
     ) -> None:
         super().__init__(options, session)
         self.worker_name = worker_name

@@ -109,7 +109,9 @@ def dep_sizes(count: int, quick: bool) -> list[tuple[int, int]]:
     rng = random.Random(17)
     sizes = []
     for n in range(count):
-        kib = rng.choice([100, 150, 200, 300, 500, 800, 1000]) if n % 7 else rng.choice([2048, 5120])
+        kib = (
+            rng.choice([100, 150, 200, 300, 500, 800, 1000]) if n % 7 else rng.choice([2048, 5120])
+        )
         sizes.append((max(10, kib // 10) if quick else kib, 200 if n % 5 == 0 else 0))
     return sizes
 
@@ -117,13 +119,18 @@ def dep_sizes(count: int, quick: bool) -> list[tuple[int, int]]:
 def dep_spec(n: int, kib: int, files: int) -> str:
     """One dependency, a source package of its own (as distribution packages are)."""
     name = f"bench-dep-{n:02d}"
-    many = (f"for i in $(seq {files}); do echo $i > %{{buildroot}}/usr/share/{name}/many/f$i.h; done\n"
-            if files else "")
-    return (f"Name: {name}\nVersion: 1\nRelease: 1\nSummary: {name}\nLicense: MIT\n"
-            "BuildArch: noarch\n%define _binary_payload w1.gzdio\n"
-            f"%description\n{name}\n%install\nmkdir -p %{{buildroot}}/usr/share/{name}/many\n"
-            f"head -c {kib * 1024} /dev/urandom > %{{buildroot}}/usr/share/{name}/data\n{many}"
-            f"%files\n/usr/share/{name}\n")
+    many = (
+        f"for i in $(seq {files}); do echo $i > %{{buildroot}}/usr/share/{name}/many/f$i.h; done\n"
+        if files
+        else ""
+    )
+    return (
+        f"Name: {name}\nVersion: 1\nRelease: 1\nSummary: {name}\nLicense: MIT\n"
+        "BuildArch: noarch\n%define _binary_payload w1.gzdio\n"
+        f"%description\n{name}\n%install\nmkdir -p %{{buildroot}}/usr/share/{name}/many\n"
+        f"head -c {kib * 1024} /dev/urandom > %{{buildroot}}/usr/share/{name}/data\n{many}"
+        f"%files\n/usr/share/{name}\n"
+    )
 
 
 def complex_spec(count: int) -> str:
@@ -201,15 +208,20 @@ def prepare(cache: Path, *, quick: bool, dep_count: int = 55) -> Inputs:
 
 def exported_rootfs(cache: Path, image: str) -> Path:
     """The image's root filesystem as a directory (``podman export``), once per image id."""
-    image_id = subprocess.run(["podman", "image", "inspect", "--format", "{{.Id}}", image],
-                              check=True, capture_output=True, text=True).stdout.strip()
+    image_id = subprocess.run(
+        ["podman", "image", "inspect", "--format", "{{.Id}}", image],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     root = cache / f"rootfs-{image_id[:12]}"
     if (root / ".complete").exists():
         return root
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    container = subprocess.run(["podman", "create", image, "true"], check=True,
-                               capture_output=True, text=True).stdout.strip()
+    container = subprocess.run(
+        ["podman", "create", image, "true"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     try:
         export = subprocess.Popen(["podman", "export", container], stdout=subprocess.PIPE)
         subprocess.run(["tar", "-x", "-C", str(root)], stdin=export.stdout, check=True)

@@ -130,13 +130,19 @@ def remove_cache_images(cache_dir: Path) -> None:
         subprocess.run(["podman", "rmi", "-f", image], capture_output=True, check=False)
 
 
-def build_arch(site: DevhubSite, srpm: Path, tag: str | None = None,
-               repo_id: int | None = None) -> dict[str, float]:
+def build_arch(
+    site: DevhubSite, srpm: Path, tag: str | None = None, repo_id: int | None = None
+) -> dict[str, float]:
     """One buildArch task; the hub's open-to-close time, split by the steps' own records."""
     upload = f"cli-build/adjutant-bench-{time.time_ns()}"
     site.admin.uploadWrapper(str(srpm), upload)
-    params = [f"{upload}/{srpm.name}", tag or site.build_tag, "x86_64", True,
-              {"repo_id": repo_id or site.repo_id}]
+    params = [
+        f"{upload}/{srpm.name}",
+        tag or site.build_tag,
+        "x86_64",
+        True,
+        {"repo_id": repo_id or site.repo_id},
+    ]
     task_id = int(site.admin.makeTask("buildArch", params, arch="x86_64"))
     deadline = time.monotonic() + TASK_TIMEOUT_S
     while True:
@@ -159,5 +165,10 @@ def build_arch(site: DevhubSite, srpm: Path, tag: str | None = None,
         steps[name] = steps.get(name, 0.0) + float(seconds)
     deps = sum(v for k, v in steps.items() if k in DEPS_STEPS)
     rpmbuild = sum(v for k, v in steps.items() if k in RPMBUILD_STEPS)
-    return {"wall": total, "deps": deps, "rpmbuild": rpmbuild, "fixed": total - deps - rpmbuild,
-            "steps": float(len(_STEP.findall(state_log)))}
+    return {
+        "wall": total,
+        "deps": deps,
+        "rpmbuild": rpmbuild,
+        "fixed": total - deps - rpmbuild,
+        "steps": float(len(_STEP.findall(state_log))),
+    }

@@ -63,7 +63,8 @@ def fresh_image(base: str) -> str:
     tag = f"localhost/adjutant-bench/cold-{secrets.token_hex(4)}:latest"
     with tempfile.TemporaryDirectory() as ctx:
         (Path(ctx) / "Containerfile").write_text(
-            f"FROM {base}\nRUN echo {secrets.token_hex(8)} > /bench-token\n")
+            f"FROM {base}\nRUN echo {secrets.token_hex(8)} > /bench-token\n"
+        )
         subprocess.run(["podman", "build", "-q", "-t", tag, ctx], check=True, capture_output=True)
     return tag
 

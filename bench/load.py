@@ -82,5 +82,6 @@ def concurrent_vs_serial(build: Callable[[], float], count: int) -> dict[str, fl
         "ping_serial": statistics.median(serial_ping.samples or [0.0]),
         "ping_concurrent": statistics.median(busy_ping.samples or [0.0]),
         "ping_concurrent_p95": sorted(busy_ping.samples or [0.0])[
-            max(0, int(0.95 * len(busy_ping.samples or [0.0])) - 1)],
+            max(0, int(0.95 * len(busy_ping.samples or [0.0])) - 1)
+        ],
     }

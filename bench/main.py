@@ -56,8 +56,10 @@ def run_lifecycle(ctx: Context) -> dict[str, Any]:
             for name in cold:
                 tag = lifecycle.fresh_image(ctx.image)
                 try:
-                    figures = (lifecycle.backend_lifecycle(backend, tag) if name == "adjutant_backend"
-                               else lifecycle.cli_lifecycle(tag))  # fmt: skip
+                    if name == "adjutant_backend":
+                        figures = lifecycle.backend_lifecycle(backend, tag)
+                    else:
+                        figures = lifecycle.cli_lifecycle(tag)
                 finally:
                     lifecycle.remove_image(tag)
                 for key, value in figures.items():
@@ -84,32 +86,39 @@ def run_koji(ctx: Context) -> dict[str, Any]:
     srpms = {"simple": ctx.inputs.simple_srpm, "complex": ctx.inputs.complex_srpm}
     if not ctx.quick:
         srpms["zlib"] = ctx.inputs.zlib_srpm
-    with tempfile.TemporaryDirectory(prefix="adjutant-bench-koji-") as tmp, \
-            koji_path.koji_site(Path(tmp), ctx.image, ctx.inputs.dep_rpms) as site:
+    with (
+        tempfile.TemporaryDirectory(prefix="adjutant-bench-koji-") as tmp,
+        koji_path.koji_site(Path(tmp), ctx.image, ctx.inputs.dep_rpms) as site,
+    ):
         sampler = koji_path.Sampler(koji_path.worker_pid(), site.workdir)
         with sampler.running():
             koji_path.build_arch(site, ctx.inputs.simple_srpm)  # unmeasured warm-up
-            variants = {name: (lambda s=srpm: koji_path.build_arch(site, s))
-                        for name, srpm in srpms.items()}
+            variants = {
+                name: (lambda s=srpm: koji_path.build_arch(site, s)) for name, srpm in srpms.items()
+            }
             # The heavy build group: "cold" on a repo no buildroot used yet (installs and
             # commits the cache entry), "warm" on one already seen (starts from the entry).
             warm_repo = koji_path.new_heavy_repo(site)
             simple = ctx.inputs.simple_srpm
             koji_path.build_arch(site, simple, koji_path.HEAVY_TAG, warm_repo)  # fills it
             variants["heavy_group_cold"] = lambda: koji_path.build_arch(
-                site, simple, koji_path.HEAVY_TAG, koji_path.new_heavy_repo(site))
+                site, simple, koji_path.HEAVY_TAG, koji_path.new_heavy_repo(site)
+            )
             variants["heavy_group_warm"] = lambda: koji_path.build_arch(
-                site, simple, koji_path.HEAVY_TAG, warm_repo)
+                site, simple, koji_path.HEAVY_TAG, warm_repo
+            )
             result: dict[str, Any] = summarize(interleave(variants, ctx.koji_rounds))
-        result["resources"] = {"worker_daemon_peak_rss_mib": sampler.daemon_kib / 1024,
-                               "task_processes_peak_rss_mib": sampler.task_kib / 1024,
-                               "workdir_peak_mib": sampler.workdir_bytes / 2**20}
+        result["resources"] = {
+            "worker_daemon_peak_rss_mib": sampler.daemon_kib / 1024,
+            "task_processes_peak_rss_mib": sampler.task_kib / 1024,
+            "workdir_peak_mib": sampler.workdir_bytes / 2**20,
+        }
     return result
 
 
 def run_createrepo(ctx: Context) -> dict[str, Any]:
-    from bench import createrepo_update as cu
     from adjutant.tasks.createrepo import createrepo_argv
+    from bench import createrepo_update as cu
 
     count = 300 if ctx.quick else 1000
     with tempfile.TemporaryDirectory(prefix="adjutant-bench-createrepo-") as tmp:
@@ -133,10 +142,8 @@ def run_concurrent(ctx: Context) -> dict[str, Any]:
     srpm = ctx.inputs.simple_srpm
     return {
         "builds": count,
-        "adjutant": load.concurrent_vs_serial(
-            lambda: sides.adjutant_build(srpm, ctx.image), count),
-        "bare": load.concurrent_vs_serial(
-            lambda: sides.bare_build(srpm, ctx.rootfs), count),
+        "adjutant": load.concurrent_vs_serial(lambda: sides.adjutant_build(srpm, ctx.image), count),
+        "bare": load.concurrent_vs_serial(lambda: sides.bare_build(srpm, ctx.rootfs), count),
     }
 
 
@@ -157,14 +164,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller inputs")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--check", action="store_true", help="fail on a ratio far past target")
-    parser.add_argument("--update-docs", action="store_true",
-                        help="rewrite the generated tables in docs/performance.md")
+    parser.add_argument(
+        "--update-docs",
+        action="store_true",
+        help="rewrite the generated tables in docs/performance.md",
+    )
     parser.add_argument("--only", action="append", choices=SCENARIOS, help="run only these")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--image", default=DEFAULT_IMAGE)
-    parser.add_argument("--cache-dir", type=Path,
-                        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-                        / "adjutant-bench", help="fetched and generated inputs (reused)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "adjutant-bench",
+        help="fetched and generated inputs (reused)",
+    )
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         parser.error("the bare baseline needs root (unshare, mount, chroot)")
@@ -179,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         "lifecycle": lambda: run_lifecycle(ctx),
         "simple": lambda: run_build(ctx, ctx.inputs.simple_srpm, None, ctx.rounds),
         "zlib": lambda: run_build(ctx, ctx.inputs.zlib_srpm, None, 1 if ctx.quick else ctx.rounds),
-        "complex": lambda: run_build(ctx, ctx.inputs.complex_srpm, ctx.inputs.deps_repo,
-                                     ctx.rounds),
+        "complex": lambda: run_build(
+            ctx, ctx.inputs.complex_srpm, ctx.inputs.deps_repo, ctx.rounds
+        ),
         "koji": lambda: run_koji(ctx),
         "createrepo": lambda: run_createrepo(ctx),
         "concurrent": lambda: run_concurrent(ctx),
@@ -193,15 +207,19 @@ def main(argv: list[str] | None = None) -> int:
             results[name]["seconds"] = time.perf_counter() - began
             print(f"{name}: done in {results[name]['seconds']:.1f}s", flush=True)
     document = {
-        "command": "bench/run" + (" --quick" if args.quick else "")
+        "command": "bench/run"
+        + (" --quick" if args.quick else "")
         + "".join(f" --only {n}" for n in args.only or ()),
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "rounds": ctx.rounds,
-        "inputs": {"prepare_s": ctx.prepare_s, "zlib_fetch_s": ctx.inputs.fetch_s,
-                   "complex_deps": len(ctx.inputs.dep_rpms),
-                   "complex_deps_mib": sum(p.stat().st_size for p in ctx.inputs.dep_rpms) / 2**20},
+        "inputs": {
+            "prepare_s": ctx.prepare_s,
+            "zlib_fetch_s": ctx.inputs.fetch_s,
+            "complex_deps": len(ctx.inputs.dep_rpms),
+            "complex_deps_mib": sum(p.stat().st_size for p in ctx.inputs.dep_rpms) / 2**20,
+        },
         "results": results,
         "targets": targets.evaluate(results),
         "total_s": time.perf_counter() - started,
@@ -214,8 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         failures = [t for t in document["targets"] if t["check_failed"]]
         for target in failures:
-            print(f"CHECK FAILED: {target['name']}: {target['value']:.2f} past the guard "
-                  f"{target['guard']:.2f}", file=sys.stderr)
+            print(
+                f"CHECK FAILED: {target['name']}: {target['value']:.2f} past the guard "
+                f"{target['guard']:.2f}",
+                file=sys.stderr,
+            )
         return 1 if failures else 0
     return 0
 

@@ -32,8 +32,8 @@ spec=$(ls $T/SPECS/*.spec)
 as_user rpmbuild -bs --nodeps --define "_topdir $T" "$spec"
 new=$(ls $T/SRPMS/*.src.rpm)
 if [ -n "$repo" ]; then
-    printf '[main]\nreposdir=/dev/null\ngpgcheck=0\nkeepcache=1\ninstall_weak_deps=0\n[r]\nname=r\nbaseurl=file://%s\n' \
-        "$repo" > /etc/dnf/bench.conf
+    { printf '[main]\nreposdir=/dev/null\ngpgcheck=0\nkeepcache=1\ninstall_weak_deps=0\n'
+      printf '[r]\nname=r\nbaseurl=file://%s\n' "$repo"; } > /etc/dnf/bench.conf
     dnf --config=/etc/dnf/bench.conf builddep -y "$new"
 else
     dnf --disablerepo='*' --assumeno builddep "$new"
@@ -69,8 +69,9 @@ def _timed(argv: list[str], what: str) -> float:
 
 
 def _check_rpms(out: Path, what: str) -> None:
-    if not list(out.rglob("*.src.rpm")) or not [p for p in out.rglob("*.rpm")
-                                                if not p.name.endswith(".src.rpm")]:
+    if not list(out.rglob("*.src.rpm")) or not [
+        p for p in out.rglob("*.rpm") if not p.name.endswith(".src.rpm")
+    ]:
         log = next(out.rglob("build.log"), None)
         tail = log.read_text(errors="replace")[-1500:] if log else ""
         raise RuntimeError(f"{what}: no RPMs in {out}\n{tail}")
@@ -93,14 +94,32 @@ def bare_build(srpm: Path, rootfs: Path, repo: Path | None = None) -> float:
         scratch, out = Path(tmp) / "s", Path(tmp) / "out"
         out.mkdir()
         started = time.perf_counter()
-        argv = ["unshare", "--mount", "--pid", "--fork", "bash", "-c", BARE, "bare",
-                str(rootfs), str(scratch), str(srpm.parent), srpm.name,
-                str(repo or ""), str(out), STEPS]
+        argv = [
+            "unshare",
+            "--mount",
+            "--pid",
+            "--fork",
+            "bash",
+            "-c",
+            BARE,
+            "bare",
+            str(rootfs),
+            str(scratch),
+            str(srpm.parent),
+            srpm.name,
+            str(repo or ""),
+            str(out),
+            STEPS,
+        ]
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
         shutil.rmtree(scratch)
         elapsed = time.perf_counter() - started
         if done.returncode != 0:
-            tail = (out / "build.log").read_text(errors="replace")[-1500:] if (out / "build.log").exists() else ""
+            tail = (
+                (out / "build.log").read_text(errors="replace")[-1500:]
+                if (out / "build.log").exists()
+                else ""
+            )
             raise RuntimeError(f"bare build of {srpm.name} failed: {done.stderr[-1000:]}\n{tail}")
         _check_rpms(out, f"bare build {srpm.name}")
         return elapsed
@@ -108,12 +127,29 @@ def bare_build(srpm: Path, rootfs: Path, repo: Path | None = None) -> float:
 
 def podman_build(srpm: Path, image: str, repo: Path | None = None) -> float:
     with tempfile.TemporaryDirectory(prefix="adjutant-bench-") as out:
-        argv = ["podman", "run", "--rm", "--network", "none",
-                "-v", f"{srpm.parent}:/mnt/srpm:ro", "-v", f"{out}:/mnt/out"]
+        argv = [
+            "podman",
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            f"{srpm.parent}:/mnt/srpm:ro",
+            "-v",
+            f"{out}:/mnt/out",
+        ]
         if repo is not None:
             argv += ["-v", f"{repo}:/mnt/repos/0:ro"]
-        argv += [image, "bash", "-c", STEPS, "steps", f"/mnt/srpm/{srpm.name}",
-                 "/mnt/repos/0" if repo else "", "/mnt/out"]
+        argv += [
+            image,
+            "bash",
+            "-c",
+            STEPS,
+            "steps",
+            f"/mnt/srpm/{srpm.name}",
+            "/mnt/repos/0" if repo else "",
+            "/mnt/out",
+        ]
         elapsed = _timed(argv, f"podman run build {srpm.name}")
         _check_rpms(Path(out), f"podman run {srpm.name}")
         return elapsed

@@ -43,9 +43,13 @@ def interleave(
     return samples
 
 
-def summarize(samples: Mapping[str, Mapping[str, Sequence[float]]]) -> dict[str, dict[str, dict[str, float]]]:
-    return {name: {key: summary(values) for key, values in figures.items()}
-            for name, figures in samples.items()}
+def summarize(
+    samples: Mapping[str, Mapping[str, Sequence[float]]],
+) -> dict[str, dict[str, dict[str, float]]]:
+    return {
+        name: {key: summary(values) for key, values in figures.items()}
+        for name, figures in samples.items()
+    }
 
 
 def ratio(numerator: Mapping[str, float], denominator: Mapping[str, float]) -> float:

@@ -36,31 +36,87 @@ def _ratio(scenario: str, variant: str, base: str) -> Callable[[Results], float]
 
 
 TARGETS = (
-    Target("lifecycle: adjutant backend / podman CLI (warm)", "lifecycle",
-           lambda r: _median(r["lifecycle"]["warm"], "adjutant_backend", "wall")
-           / _median(r["lifecycle"]["warm"], "podman_cli", "wall"), 1.2, 3.0),
-    Target("container start, warm (create + start)", "lifecycle",
-           lambda r: _median(r["lifecycle"]["warm"], "adjutant_backend", "start"), 1.0, None, "s"),
-    Target("cleanup per container (stop + remove)", "lifecycle",
-           lambda r: _median(r["lifecycle"]["warm"], "adjutant_backend", "cleanup"), 1.0, None, "s"),
-    Target("simple package: adjutant build − bare", "simple",
-           lambda r: _median(r["simple"], "adjutant", "wall") - _median(r["simple"], "bare", "wall"),
-           0.5, None, "s"),
+    Target(
+        "lifecycle: adjutant backend / podman CLI (warm)",
+        "lifecycle",
+        lambda r: (
+            _median(r["lifecycle"]["warm"], "adjutant_backend", "wall")
+            / _median(r["lifecycle"]["warm"], "podman_cli", "wall")
+        ),
+        1.2,
+        3.0,
+    ),
+    Target(
+        "container start, warm (create + start)",
+        "lifecycle",
+        lambda r: _median(r["lifecycle"]["warm"], "adjutant_backend", "start"),
+        1.0,
+        None,
+        "s",
+    ),
+    Target(
+        "cleanup per container (stop + remove)",
+        "lifecycle",
+        lambda r: _median(r["lifecycle"]["warm"], "adjutant_backend", "cleanup"),
+        1.0,
+        None,
+        "s",
+    ),
+    Target(
+        "simple package: adjutant build − bare",
+        "simple",
+        lambda r: _median(r["simple"], "adjutant", "wall") - _median(r["simple"], "bare", "wall"),
+        0.5,
+        None,
+        "s",
+    ),
     # Guard only (no issue target): the fixed cost against the same steps in `podman run`.
-    Target("simple package: adjutant build / podman run", "simple",
-           _ratio("simple", "adjutant", "podman_run"), None, 7.0),
-    Target("real C package (zlib): adjutant build / bare", "zlib",
-           _ratio("zlib", "adjutant", "bare"), 1.05, 2.5),
+    Target(
+        "simple package: adjutant build / podman run",
+        "simple",
+        _ratio("simple", "adjutant", "podman_run"),
+        None,
+        7.0,
+    ),
+    Target(
+        "real C package (zlib): adjutant build / bare",
+        "zlib",
+        _ratio("zlib", "adjutant", "bare"),
+        1.05,
+        2.5,
+    ),
     # Looser guard: --quick gives the dependencies a tenth of their bytes, so the fixed cost
     # weighs more there (3.6x in a fresh --quick run at load 8; 1.5x on a quiet machine).
-    Target("complex package, cold: adjutant build / bare", "complex",
-           _ratio("complex", "adjutant", "bare"), 1.20, 5.0),
-    Target("koji buildArch fixed cost (simple)", "koji",
-           lambda r: _median(r["koji"], "simple", "fixed"), 1.5, None, "s"),
-    Target("koji buildArch fixed cost (complex)", "koji",
-           lambda r: _median(r["koji"], "complex", "fixed"), 1.5, None, "s"),
-    Target("5 concurrent builds / ideal", "concurrent",
-           lambda r: float(r["concurrent"]["adjutant"]["concurrent_over_ideal"]), 1.15, 2.5),
+    Target(
+        "complex package, cold: adjutant build / bare",
+        "complex",
+        _ratio("complex", "adjutant", "bare"),
+        1.20,
+        5.0,
+    ),
+    Target(
+        "koji buildArch fixed cost (simple)",
+        "koji",
+        lambda r: _median(r["koji"], "simple", "fixed"),
+        1.5,
+        None,
+        "s",
+    ),
+    Target(
+        "koji buildArch fixed cost (complex)",
+        "koji",
+        lambda r: _median(r["koji"], "complex", "fixed"),
+        1.5,
+        None,
+        "s",
+    ),
+    Target(
+        "5 concurrent builds / ideal",
+        "concurrent",
+        lambda r: float(r["concurrent"]["adjutant"]["concurrent_over_ideal"]),
+        1.15,
+        2.5,
+    ),
 )
 
 

@@ -101,8 +101,11 @@ class BuildrootCache:
             if not self.backend.image_exists(key.image):
                 self.backend.commit(container_id, key.image, {LABEL_KEY: key.digest})
             # What the entry adds to the task image (their layers are shared).
-            size = max(0, self.backend.inspect_image(key.image).size_bytes
-                       - self.backend.inspect_image(key.image_id).size_bytes)
+            size = max(
+                0,
+                self.backend.inspect_image(key.image).size_bytes
+                - self.backend.inspect_image(key.image_id).size_bytes,
+            )
             data = {"key": dataclasses.asdict(key), "image": key.image, "size_bytes": size,
                     "baseline": [dataclasses.asdict(p) for p in baseline],
                     "installed": [dataclasses.asdict(p) for p in installed]}  # fmt: skip

@@ -231,8 +231,10 @@ class KojiBuildroot:
                 rpmbuild_timeout (see build.log).
         """
         target = target_arch_for(arch)
-        return self._run_build(f"build of {srpm.name} for {target}",
-                               lambda options: rebuild_srpm(self._ready(), options, srpm, target))
+        return self._run_build(
+            f"build of {srpm.name} for {target}",
+            lambda options: rebuild_srpm(self._ready(), options, srpm, target),
+        )
 
     def build_srpm(self, srpm: Path) -> Path:
         """kojid's rebuildSRPM: regenerate ``srpm`` here (``rpmbuild -bs``, so this
@@ -242,8 +244,10 @@ class KojiBuildroot:
             BuildFailed: unpacking or rpmbuild -bs failed (see build.log).
             BuildrootError: the container failed.
         """
-        return self._run_build(f"srpm rebuild of {srpm.name}",
-                               lambda options: regenerate_srpm(self._ready(), options, srpm))
+        return self._run_build(
+            f"srpm rebuild of {srpm.name}",
+            lambda options: regenerate_srpm(self._ready(), options, srpm),
+        )
 
     def build_srpm_from_scm(self, scm: SCM) -> tuple[Path, str]:
         """kojid's buildSRPMFromSCM in this buildroot: check out, source command,
@@ -418,7 +422,8 @@ class KojiBuildroot:
         adjutant = self.settings.adjutant
         extra = self.build_config.get("extra") or {}
         network = build_network(
-            extra if isinstance(extra, Mapping) else {}, adjutant.network_enabled,
+            extra if isinstance(extra, Mapping) else {},
+            adjutant.network_enabled,
             str(self.build_config.get("name")),
         )
         local = self.request.local_repos
@@ -476,9 +481,11 @@ class KojiBuildroot:
         image_log = render_image_log(self.request.image, image, self.baseline,
                                      self.request.image_reason)  # fmt: skip
         if cached:
-            image_log += (f"buildroot cache: started from {cached.image}, this image with the "
-                          f"group {self.request.install_group} from repo {self.request.repo_id} "
-                          "already installed\n")
+            image_log += (
+                f"buildroot cache: started from {cached.image}, this image with the "
+                f"group {self.request.install_group} from repo {self.request.repo_id} "
+                "already installed\n"
+            )
         (self.log_dir / IMAGE_LOG).write_text(image_log)
         steps.install_files({DNF_CONF_PATH: self._repo.dnf_conf,
                              MACROS_FILE: render_macros(self._build.macros),
@@ -486,8 +493,10 @@ class KojiBuildroot:
         steps.run("hw-info", HW_INFO_ARGV, HW_INFO_LOG, timeout_s=QUERY_TIMEOUT_S)
         group = self.request.install_group
         if cached:
-            note(self.log_dir, f"INFO: group {group} installed from the buildroot cache "
-                               f"({cached.image})")
+            note(
+                self.log_dir,
+                f"INFO: group {group} installed from the buildroot cache ({cached.image})",
+            )
             installed = cached.installed
         elif group is not None:
             note(self.log_dir, f"Start: installing group {group}")

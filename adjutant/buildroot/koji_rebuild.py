@@ -78,8 +78,9 @@ def regenerate_srpm(site: ContainerSteps, options: RebuildOptions, srpm: Path) -
     site.copy_out(f"{TOPDIR}/SRPMS", options.result_dir)
 
 
-def _regenerate(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch: str,
-                failed: str) -> tuple[str, str]:
+def _regenerate(
+    site: ContainerSteps, options: RebuildOptions, srpm: Path, arch: str, failed: str
+) -> tuple[str, str]:
     """Unpack and ``rpmbuild -bs``; returns the spec and the regenerated SRPM (in-container).
 
     Two execs fewer than listing SPECS/ and SRPMS/: the spec's name comes from the SRPM's
@@ -97,7 +98,8 @@ def _regenerate(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch:
         )
     # An SRPM whose header flags no spec (made by an old rpm) is listed after unpacking.
     specs = [f"{TOPDIR}/SPECS/{name}" for name in flagged] or find_files(
-        site.backend, site.container_id, f"{TOPDIR}/SPECS", "*.spec")
+        site.backend, site.container_id, f"{TOPDIR}/SPECS", "*.spec"
+    )
     if len(specs) != 1:
         found = "No spec file found" if not specs else f"Multiple spec files found: {specs}"
         raise BuildFailed(f"{failed}, {found} in {srpm.name}")
@@ -109,8 +111,11 @@ def _regenerate(site: ContainerSteps, options: RebuildOptions, srpm: Path, arch:
     with build_log.open("rb") as output:
         output.seek(offset)
         wrote = _WROTE_SRPM.findall(output.read().decode(errors="replace"))
-    regenerated = wrote if len(wrote) == 1 else find_files(
-        site.backend, site.container_id, f"{TOPDIR}/SRPMS", "*.src.rpm")
+    regenerated = (
+        wrote
+        if len(wrote) == 1
+        else find_files(site.backend, site.container_id, f"{TOPDIR}/SRPMS", "*.src.rpm")
+    )
     if len(regenerated) != 1:
         raise BuildFailed(f"{failed}, rpmbuild -bs wrote {len(regenerated)} SRPMs; see build.log")
     return spec, regenerated[0]

@@ -13,8 +13,16 @@ from collections.abc import Mapping
 from adjutant.errors import BuildrootError
 
 EXTRA_KEY = "adjutant.network"
-_WORDS = {"on": True, "true": True, "yes": True, "1": True,
-          "off": False, "false": False, "no": False, "0": False}
+_WORDS = {
+    "on": True,
+    "true": True,
+    "yes": True,
+    "1": True,
+    "off": False,
+    "false": False,
+    "no": False,
+    "0": False,
+}
 
 
 def build_network(extra: Mapping[str, object], default: bool, tag: str) -> bool:

@@ -30,15 +30,15 @@ from adjutant.errors import BuildFailed
 CHECKOUT_LOG = "checkout.log"
 SCM_ROOT = f"{BUILD_HOME}/scmroot"
 # Spec tags a build system sets, never the packager (kojid's spec sanity check).
-_FORBIDDEN_SPEC_TAG = re.compile(r"^\s*(%define\s+)?(packager|distribution|vendor)\b",
-                                 re.IGNORECASE | re.MULTILINE)
+_FORBIDDEN_SPEC_TAG = re.compile(
+    r"^\s*(%define\s+)?(packager|distribution|vendor)\b", re.IGNORECASE | re.MULTILINE
+)
 
 
 class SCM(koji.daemon.SCM):  # type: ignore[misc]
     """koji's SCM, also accepting local git repositories (``git+file:///path#rev``)."""
 
-    types = {**koji.daemon.SCM.types,
-             "GIT": (*koji.daemon.SCM.types["GIT"], "git+file://")}
+    types = {**koji.daemon.SCM.types, "GIT": (*koji.daemon.SCM.types["GIT"], "git+file://")}
     LOCAL = "git+file://"
 
     def __init__(self, url: str, allow_password: bool = False) -> None:
@@ -46,8 +46,10 @@ class SCM(koji.daemon.SCM):  # type: ignore[misc]
         # restore it (host empty, the repository an absolute path on this machine).
         local = url.startswith(self.LOCAL)
         try:
-            super().__init__("git://" + url.removeprefix(self.LOCAL) if local else url,
-                             allow_password=allow_password)
+            super().__init__(
+                "git://" + url.removeprefix(self.LOCAL) if local else url,
+                allow_password=allow_password,
+            )
         except koji.GenericError as exc:
             # koji's message quotes the password; the fault and the logs must not.
             password = urllib.parse.urlsplit("x://" + url.split("://", 1)[-1]).password
@@ -110,13 +112,19 @@ def check_out(site: ContainerSteps, checkout: Checkout, user: str) -> str:
     """
     repo_dir = f"{SCM_ROOT}/{checkout.name}"
     steps: list[tuple[str, tuple[str, ...], str]] = [
-        ("mkdir", ("mkdir", "-p", SCM_ROOT), BUILD_HOME)]
+        ("mkdir", ("mkdir", "-p", SCM_ROOT), BUILD_HOME)
+    ]
     if checkout.local_repository:
         # The mounted repository belongs to another uid; git refuses such repositories
         # unless they are named safe (bare or not). Only this one path is.
         for path in (checkout.local_repository, f"{checkout.local_repository}/.git"):
-            steps.append(("trust-local", ("git", "config", "--global", "--add",
-                                          "safe.directory", path), BUILD_HOME))
+            steps.append(
+                (
+                    "trust-local",
+                    ("git", "config", "--global", "--add", "safe.directory", path),
+                    BUILD_HOME,
+                )
+            )
     steps += [
         ("clone", ("git", "clone", "-n", "--", checkout.clone_url, repo_dir), SCM_ROOT),
         ("fetch", ("git", "fetch", "origin", f"{checkout.revision}:KOJI_FETCH_HEAD"), repo_dir),
@@ -130,8 +138,9 @@ def check_out(site: ContainerSteps, checkout: Checkout, user: str) -> str:
             steps[-1] = ("reset", ("git", "reset", "--hard", checkout.revision), repo_dir)
             continue
         if record.exit_code != 0:
-            raise koji.BuildError(f"Error running GIT command \"{' '.join(argv)}\", "
-                                  f"see {CHECKOUT_LOG} for details")
+            raise koji.BuildError(
+                f'Error running GIT command "{" ".join(argv)}", see {CHECKOUT_LOG} for details'
+            )
     commit = site.query(("git", "-C", repo_dir, "rev-parse", "HEAD"), user=user).strip()
     if not re.fullmatch(r"[0-9a-f]{40}([0-9a-f]{24})?", commit):
         raise koji.BuildError(f"git rev-parse HEAD gave no commit id: {commit!r}")
@@ -144,9 +153,10 @@ def find_spec(site: ContainerSteps, checkout: Checkout) -> tuple[str, str]:
     Raises:
         koji.BuildError: no spec, or several and none named after the checkout.
     """
-    for spec_dir, sources in ((checkout.source_dir, checkout.source_dir),
-                              (f"{checkout.source_dir}/SPECS",
-                               f"{checkout.source_dir}/SOURCES")):
+    for spec_dir, sources in (
+        (checkout.source_dir, checkout.source_dir),
+        (f"{checkout.source_dir}/SPECS", f"{checkout.source_dir}/SOURCES"),
+    ):
         specs = find_files(site.backend, site.container_id, spec_dir, "*.spec")
         if len(specs) == 1:
             return specs[0], sources
@@ -166,12 +176,14 @@ def check_spec(text: str, spec: str) -> None:
     """
     found = _FORBIDDEN_SPEC_TAG.search(text)
     if found:
-        raise koji.BuildError(f"{PurePosixPath(spec).name} may not set {found.group(2)}: "
-                              "the build system sets it")
+        raise koji.BuildError(
+            f"{PurePosixPath(spec).name} may not set {found.group(2)}: the build system sets it"
+        )
 
 
-def build_srpm(site: ContainerSteps, checkout: Checkout, spec: str, sources: str,
-               user: str, timeout_s: float) -> None:
+def build_srpm(
+    site: ContainerSteps, checkout: Checkout, spec: str, sources: str, user: str, timeout_s: float
+) -> None:
     """The source command (with network), then ``rpmbuild -bs`` (without) into SRPMS/.
 
     Raises:
@@ -181,11 +193,23 @@ def build_srpm(site: ContainerSteps, checkout: Checkout, spec: str, sources: str
         record = site.run("source-cmd", checkout.source_cmd, BUILD_LOG, user=user,
                           workdir=checkout.source_dir, fetches=True)  # fmt: skip
         if record.exit_code != 0:
-            raise koji.BuildError(f"error running source command {list(checkout.source_cmd)} "
-                                  f"(status {record.exit_code}); see build.log")
-    argv = ("rpmbuild", "-bs", "--nodeps", "--target", "noarch",
-            "--define", f"_sourcedir {sources}", spec)
+            raise koji.BuildError(
+                f"error running source command {list(checkout.source_cmd)} "
+                f"(status {record.exit_code}); see build.log"
+            )
+    argv = (
+        "rpmbuild",
+        "-bs",
+        "--nodeps",
+        "--target",
+        "noarch",
+        "--define",
+        f"_sourcedir {sources}",
+        spec,
+    )
     record = site.run("rpmbuild-bs", argv, BUILD_LOG, user=user, timeout_s=timeout_s)
     if record.exit_code != 0:
-        raise BuildFailed(f"error building srpm, rpmbuild -bs exited with status "
-                          f"{record.exit_code}; see build.log for more information")
+        raise BuildFailed(
+            f"error building srpm, rpmbuild -bs exited with status "
+            f"{record.exit_code}; see build.log for more information"
+        )

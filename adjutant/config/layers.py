@@ -214,7 +214,12 @@ def _read_overrides(overrides: Mapping[str, str], raw: _Raw, problems: list[str]
 
 
 def _store(
-    section: str, key: str, text: str, source: Source, raw: _Raw, problems: list[str],
+    section: str,
+    key: str,
+    text: str,
+    source: Source,
+    raw: _Raw,
+    problems: list[str],
     warnings: list[str],
 ) -> None:
     """Record one value from a file or the environment; an unknown key is a problem.

@@ -303,7 +303,8 @@ class FakeBackend:
     def _image(self, image: str) -> ImageInfo:
         """By name or, as podman also takes, by id."""
         found = self.images.get(image) or next(
-            (info for info in self.images.values() if info.id == image), None)
+            (info for info in self.images.values() if info.id == image), None
+        )
         if found is None:
             raise ImageMissing(f"{image}: image not known")
         return found

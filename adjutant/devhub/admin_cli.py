@@ -38,21 +38,39 @@ DEFAULT_HOME = Path("devhub")
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--home", type=Path, default=DEFAULT_HOME,
-                        help="devhub home directory (database, CA, topdir); default ./devhub")
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=DEFAULT_HOME,
+        help="devhub home directory (database, CA, topdir); default ./devhub",
+    )
     sub = parser.add_subparsers(dest="devhub_command", required=True, metavar="ACTION")
 
     serve = sub.add_parser("serve", help="run the hub until interrupted")
     serve.add_argument("--bind", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8443, help="HTTPS port (hub)")
-    serve.add_argument("--http-port", type=int, default=8080,
-                       help="plain-HTTP port for the topurl files (-1: none)")
-    serve.add_argument("--hostname", action="append", default=[],
-                       help="extra name for the server certificate (repeatable)")
-    serve.add_argument("--no-repo-loop", action="store_true",
-                       help="do not turn repo requests into newRepo tasks (run kojira)")
-    serve.add_argument("--keytab", type=Path,
-                       help="HTTP/<host> service keytab: take Kerberos logins at /kojihub/ssllogin")
+    serve.add_argument(
+        "--http-port",
+        type=int,
+        default=8080,
+        help="plain-HTTP port for the topurl files (-1: none)",
+    )
+    serve.add_argument(
+        "--hostname",
+        action="append",
+        default=[],
+        help="extra name for the server certificate (repeatable)",
+    )
+    serve.add_argument(
+        "--no-repo-loop",
+        action="store_true",
+        help="do not turn repo requests into newRepo tasks (run kojira)",
+    )
+    serve.add_argument(
+        "--keytab",
+        type=Path,
+        help="HTTP/<host> service keytab: take Kerberos logins at /kojihub/ssllogin",
+    )
 
     user = sub.add_parser("add-user", help="create a user and its client certificate")
     user.add_argument("name")
@@ -69,8 +87,14 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     tag.add_argument("name")
     tag.add_argument("--arches", help='space-separated arches, e.g. "x86_64"')
     tag.add_argument("--parent", action="append", default=[], help="inherit from (in order)")
-    tag.add_argument("-x", "--extra", action="append", default=[], metavar="KEY=VALUE",
-                     help="tag extra (VALUE as JSON when it parses)")
+    tag.add_argument(
+        "-x",
+        "--extra",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="tag extra (VALUE as JSON when it parses)",
+    )
 
     edit = sub.add_parser("edit-tag", help="set or remove tag extra keys")
     edit.add_argument("name")
@@ -172,8 +196,7 @@ def import_files(hub: DevHub, tag_name: str, files: list[Path]) -> list[str]:
                 assert build is not None
                 package_lists.add_package(call.db, tag["id"], build["name"], call.session.user_id)
                 builds.tag_build(call.db, tag["id"], build["id"])
-                nvrs.append(f"{path.name} -> {build['name']}-{build['version']}-"
-                            f"{build['release']}")
+                nvrs.append(f"{path.name} -> {build['name']}-{build['version']}-{build['release']}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return nvrs
@@ -183,8 +206,10 @@ def _client_config(hub: DevHub, args: argparse.Namespace) -> str:
     cert = hub.client_cert(args.name)
     server = args.server or "https://localhost:8443/kojihub"
     topurl = args.topurl or "http://localhost:8080/kojifiles"
-    return (f"[koji]\nserver = {server}\ntopurl = {topurl}\nauthtype = ssl\n"
-            f"cert = {cert}\nserverca = {hub.ca.cert}\n")
+    return (
+        f"[koji]\nserver = {server}\ntopurl = {topurl}\nauthtype = ssl\n"
+        f"cert = {cert}\nserverca = {hub.ca.cert}\n"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -216,16 +241,20 @@ def _admin(hub: DevHub, action: str, args: argparse.Namespace) -> int:
             for perm in args.perm:
                 grant_perm(db, user_id, perm)
         elif action == "add-host":
-            host_id = hosts.add_host(db, args.name, args.arch, args.capacity,
-                                     krb_principal=args.krb_principal)
+            host_id = hosts.add_host(
+                db, args.name, args.arch, args.capacity, krb_principal=args.krb_principal
+            )
             for channel in args.channel:
-                db.run("INSERT OR IGNORE INTO host_channels (host_id, channel_id) VALUES (?, ?)",
-                       (host_id, hosts.ensure_channel(db, channel)))
+                db.run(
+                    "INSERT OR IGNORE INTO host_channels (host_id, channel_id) VALUES (?, ?)",
+                    (host_id, hosts.ensure_channel(db, channel)),
+                )
         elif action == "add-tag":
             print(tags.create_tag(db, args.name, args.arches, _extras(args.extra), args.parent))
         elif action == "edit-tag":
-            tags.edit_tag2(call, args.name, extra=_extras(args.extra),
-                           remove_extra=args.remove_extra)
+            tags.edit_tag2(
+                call, args.name, extra=_extras(args.extra), remove_extra=args.remove_extra
+            )
         elif action == "add-target":
             targets.create_target(db, args.name, args.build_tag, args.dest_tag or args.name)
         elif action == "add-group":
@@ -236,12 +265,20 @@ def _admin(hub: DevHub, action: str, args: argparse.Namespace) -> int:
         elif action == "submit":
             kwargs = json.loads(args.kwargs)
             arglist = list(koji.encode_args(*[_value(a) for a in args.args], **kwargs))
-            print(tasks.make_task(db, args.method, arglist, owner=call.session.user_id,
-                                  arch=args.arch, channel=args.channel, priority=args.priority))
+            print(
+                tasks.make_task(
+                    db,
+                    args.method,
+                    arglist,
+                    owner=call.session.user_id,
+                    arch=args.arch,
+                    channel=args.channel,
+                    priority=args.priority,
+                )
+            )
         elif action == "regen-repo":
             result = repos.request_repo(call, args.tag, force=True)
             print(json.dumps(result["request"], default=str))
     if action in ("add-user", "add-host"):
         print(hub.client_cert(args.name))
     return 0
-

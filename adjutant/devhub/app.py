@@ -99,14 +99,14 @@ class DevHub:
         tls = tls_context(self.ca.server_pem, self.ca.cert)
         self._listeners = [Listener(state, self.options.bind, self.options.https_port, tls)]
         if self.options.http_port is not None:
-            self._listeners.append(Listener(state, self.options.bind, self.options.http_port,
-                                            None))
+            self._listeners.append(Listener(state, self.options.bind, self.options.http_port, None))
         for listener in self._listeners:
             listener.start()
         if self.options.repo_loop_interval_s is not None:
             self._stop.clear()
-            self._loop = threading.Thread(target=self._repo_loop, name="devhub-repo-queue",
-                                          daemon=True)
+            self._loop = threading.Thread(
+                target=self._repo_loop, name="devhub-repo-queue", daemon=True
+            )
             self._loop.start()
         log.info("devhub listening: %s (files %s)", self.hub_url, self.topurl)
         return self
@@ -168,9 +168,18 @@ class DevHub:
         with self.open_store().transaction() as cur:
             user = get_user(cur, ADMIN_USER)
             assert user is not None
-            session = Session(id=0, user_id=user["id"], user_name=ADMIN_USER,
-                              usertype=user["usertype"], authtype=0, master=None,
-                              exclusive=False, lockerror=None, callnum=None, start_time=0.0)
+            session = Session(
+                id=0,
+                user_id=user["id"],
+                user_name=ADMIN_USER,
+                usertype=user["usertype"],
+                authtype=0,
+                master=None,
+                exclusive=False,
+                lockerror=None,
+                callnum=None,
+                start_time=0.0,
+            )
             yield rpc.Call(db=cur, config=self.config, session=session)
 
     def client_cert(self, name: str) -> Path:

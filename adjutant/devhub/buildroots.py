@@ -33,27 +33,43 @@ def _row(db: Cursor, br_id: int, strict: bool = True) -> Row | None:
 def buildroot_info(db: Cursor, row: Row) -> dict[str, Any]:
     """A buildroot as getBuildroot/listBuildroots return it."""
     host = find_host(db, row["host_id"])
-    repo = db.one("SELECT r.*, t.name AS tag_name FROM repos r JOIN tags t ON t.id = r.tag_id "
-                  "WHERE r.id = ?", (row["repo_id"],))
+    repo = db.one(
+        "SELECT r.*, t.name AS tag_name FROM repos r JOIN tags t ON t.id = r.tag_id WHERE r.id = ?",
+        (row["repo_id"],),
+    )
     created = db.value("SELECT time FROM events WHERE id = ?", (row["create_event"],))
     retired = db.value("SELECT time FROM events WHERE id = ?", (row["retire_event"],))
-    repo_created = db.value("SELECT time FROM events WHERE id = ?",
-                            (repo["create_event"] if repo else None,))
+    repo_created = db.value(
+        "SELECT time FROM events WHERE id = ?", (repo["create_event"] if repo else None,)
+    )
     return {
-        "id": row["id"], "br_type": koji.BR_TYPES["STANDARD"],
-        "cg_id": None, "cg_name": None, "cg_version": None,
-        "container_arch": row["arch"], "arch": row["arch"], "container_type": "chroot",
-        "host_os": None, "host_arch": None, "extra": None,
-        "host_id": row["host_id"], "host_name": host["name"] if host else None,
-        "repo_id": row["repo_id"], "tag_id": repo["tag_id"] if repo else None,
+        "id": row["id"],
+        "br_type": koji.BR_TYPES["STANDARD"],
+        "cg_id": None,
+        "cg_name": None,
+        "cg_version": None,
+        "container_arch": row["arch"],
+        "arch": row["arch"],
+        "container_type": "chroot",
+        "host_os": None,
+        "host_arch": None,
+        "extra": None,
+        "host_id": row["host_id"],
+        "host_name": host["name"] if host else None,
+        "repo_id": row["repo_id"],
+        "tag_id": repo["tag_id"] if repo else None,
         "tag_name": repo["tag_name"] if repo else None,
         "repo_create_event_id": repo["create_event"] if repo else None,
         "repo_create_event_time": clock.iso(repo_created),
         "repo_state": repo["state"] if repo else None,
-        "task_id": row["task_id"], "state": row["state"],
-        "create_event_id": row["create_event"], "create_event_time": clock.iso(created),
-        "create_ts": created, "retire_event_id": row["retire_event"],
-        "retire_event_time": clock.iso(retired), "retire_ts": retired,
+        "task_id": row["task_id"],
+        "state": row["state"],
+        "create_event_id": row["create_event"],
+        "create_event_time": clock.iso(created),
+        "create_ts": created,
+        "retire_event_id": row["retire_event"],
+        "retire_event_time": clock.iso(retired),
+        "retire_ts": retired,
     }
 
 
@@ -99,8 +115,10 @@ def set_buildroot_state(call: Call, brootid: int, state: Any, task_id: int | Non
             return
         raise koji.GenericError("buildroot is expired, cannot change state")
     retire = call.db.new_event() if new == BR["EXPIRED"] else None
-    call.db.run("UPDATE buildroots SET state = ?, retire_event = COALESCE(?, retire_event) "
-                "WHERE id = ?", (new, retire, brootid))
+    call.db.run(
+        "UPDATE buildroots SET state = ?, retire_event = COALESCE(?, retire_event) WHERE id = ?",
+        (new, retire, brootid),
+    )
 
 
 def _set_list(call: Call, br_id: int, rpmlist: list[dict[str, Any]], update: bool) -> None:
@@ -113,13 +131,17 @@ def _set_list(call: Call, br_id: int, rpmlist: list[dict[str, Any]], update: boo
         assert rpm is not None
         ids.append(rpm["id"])
     for rpm_id in ids:
-        call.db.run("INSERT OR IGNORE INTO buildroot_listing (buildroot_id, rpm_id, is_update) "
-                    "VALUES (?, ?, ?)", (br_id, rpm_id, int(update)))
+        call.db.run(
+            "INSERT OR IGNORE INTO buildroot_listing (buildroot_id, rpm_id, is_update) "
+            "VALUES (?, ?, ?)",
+            (br_id, rpm_id, int(update)),
+        )
 
 
 @API.export("host.setBuildRootList")
-def set_buildroot_list(call: Call, brootid: int, rpmlist: list[dict[str, Any]],
-                       task_id: int | None = None) -> None:
+def set_buildroot_list(
+    call: Call, brootid: int, rpmlist: list[dict[str, Any]], task_id: int | None = None
+) -> None:
     row = _owned(call, brootid, task_id)
     if row["state"] != BR["INIT"]:
         raise koji.GenericError(f"buildroot {brootid} is not in INIT state")
@@ -127,8 +149,9 @@ def set_buildroot_list(call: Call, brootid: int, rpmlist: list[dict[str, Any]],
 
 
 @API.export("host.updateBuildRootList")
-def update_buildroot_list(call: Call, brootid: int, rpmlist: list[dict[str, Any]],
-                          task_id: int | None = None) -> None:
+def update_buildroot_list(
+    call: Call, brootid: int, rpmlist: list[dict[str, Any]], task_id: int | None = None
+) -> None:
     row = _owned(call, brootid, task_id)
     if row["state"] != BR["BUILDING"]:
         raise koji.GenericError(f"buildroot {brootid} is not in BUILDING state")
@@ -142,10 +165,18 @@ def get_buildroot(call: Call, buildrootID: int, strict: bool = False) -> Any:
 
 
 @API.export("listBuildroots")
-def list_buildroots(call: Call, hostID: Any = None, tagID: Any = None, state: Any = None,
-                    rpmID: Any = None, archiveID: Any = None, taskID: Any = None,
-                    buildrootID: Any = None, repoID: Any = None,
-                    queryOpts: Any = None) -> list[dict[str, Any]]:
+def list_buildroots(
+    call: Call,
+    hostID: Any = None,
+    tagID: Any = None,
+    state: Any = None,
+    rpmID: Any = None,
+    archiveID: Any = None,
+    taskID: Any = None,
+    buildrootID: Any = None,
+    repoID: Any = None,
+    queryOpts: Any = None,
+) -> list[dict[str, Any]]:
     rows = call.db.rows("SELECT * FROM buildroots ORDER BY id")
     if hostID is not None:
         rows = [r for r in rows if r["host_id"] == hostID]
@@ -160,8 +191,12 @@ def list_buildroots(call: Call, hostID: Any = None, tagID: Any = None, state: An
         states = set(state if isinstance(state, list | tuple) else [state])
         rows = [r for r in rows if r["state"] in states]
     if rpmID is not None:
-        used = {r["buildroot_id"] for r in call.db.rows(
-            "SELECT buildroot_id FROM buildroot_listing WHERE rpm_id = ?", (rpmID,))}
+        used = {
+            r["buildroot_id"]
+            for r in call.db.rows(
+                "SELECT buildroot_id FROM buildroot_listing WHERE rpm_id = ?", (rpmID,)
+            )
+        }
         rows = [r for r in rows if r["id"] in used]
     infos = [buildroot_info(call.db, r) for r in rows]
     if tagID is not None:
@@ -174,9 +209,18 @@ def get_buildroot_listing(call: Call, id: int) -> list[dict[str, Any]]:
     """The buildroot's rpms with the hub's BuildRoot.getList keys (`rpm_id`, not `id`)."""
     _row(call.db, id)
     return [
-        {"rpm_id": r["id"], "is_update": r["is_update"], "name": r["name"],
-         "version": r["version"], "release": r["release"], "epoch": r["epoch"],
-         "arch": r["arch"], "build_id": r["build_id"], "draft": r["draft"],
-         "external_repo_id": r["external_repo_id"], "external_repo_name": r["external_repo_name"]}
+        {
+            "rpm_id": r["id"],
+            "is_update": r["is_update"],
+            "name": r["name"],
+            "version": r["version"],
+            "release": r["release"],
+            "epoch": r["epoch"],
+            "arch": r["arch"],
+            "build_id": r["build_id"],
+            "draft": r["draft"],
+            "external_repo_id": r["external_repo_id"],
+            "external_repo_name": r["external_repo_name"],
+        }
         for r in list_rpms(call, componentBuildrootID=id)
     ]

@@ -98,9 +98,15 @@ def ensure_ca(directory: Path) -> CAFiles:
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, key_cert_sign=True, crl_sign=True,
-                content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -120,7 +126,9 @@ def _load_ca(files: CAFiles) -> tuple[x509.Certificate, ec.EllipticCurvePrivateK
 
 
 def _issue(
-    files: CAFiles, common_name: str, usage: x509.ObjectIdentifier,
+    files: CAFiles,
+    common_name: str,
+    usage: x509.ObjectIdentifier,
     alt_names: list[x509.GeneralName] | None = None,
 ) -> bytes:
     ca_cert, ca_key = _load_ca(files)

@@ -30,8 +30,7 @@ from adjutant.devhub.tags import build_config, find_tag
 from adjutant.devhub.tasks import cancel_task, decode_request, make_task
 
 # The fields of a kojipkgs entry that must match the hub's rpm row (as the hub checks them).
-_CHECKED_FIELDS = ("name", "version", "release", "arch", "epoch", "size", "payloadhash",
-                   "build_id")
+_CHECKED_FIELDS = ("name", "version", "release", "arch", "epoch", "size", "payloadhash", "build_id")
 
 
 def _inside(base: Path, relpath: Any, what: str) -> Path:
@@ -72,7 +71,9 @@ def dist_repo_init(call: Call, tag: Any, keys: Any, task_opts: Any) -> tuple[int
     event_id = int(event) if event is not None else call.db.new_event()
     repo_id = call.db.run(
         "INSERT INTO repos (tag_id, state, create_event, create_time, task_id, dist) "
-        "VALUES (?, ?, ?, ?, NULL, 1)", (info["id"], RS["INIT"], event_id, clock.now()))
+        "VALUES (?, ?, ?, ?, NULL, 1)",
+        (info["id"], RS["INIT"], event_id, clock.now()),
+    )
     repodir = dist_repo_dir(call.config.topdir, info["name"], repo_id)
     for arch in sorted({koji.canonArch(a) for a in arches}):
         (repodir / arch).mkdir(parents=True, exist_ok=True)
@@ -80,8 +81,14 @@ def dist_repo_init(call: Call, tag: Any, keys: Any, task_opts: Any) -> tuple[int
     if comps_source is not None:
         (repodir / "groups").mkdir()
         shutil.copyfile(comps_source, repodir / "groups" / "comps.xml")
-    record = {"id": repo_id, "tag": info["name"], "tag_id": info["id"], "keys": keys,
-              "volume": volume, "task_opts": task_opts}
+    record = {
+        "id": repo_id,
+        "tag": info["name"],
+        "tag_id": info["id"],
+        "keys": keys,
+        "volume": volume,
+        "task_opts": task_opts,
+    }
     (repodir / "repo.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
     return repo_id, event_id
 
@@ -90,22 +97,30 @@ def dist_repo_init(call: Call, tag: Any, keys: Any, task_opts: Any) -> tuple[int
 def dist_repo(call: Call, tag: Any, keys: Any, **task_opts: Any) -> int:
     session = require_login(call)
     if not (has_perm(call, "dist-repo") or has_perm(call, "admin")):
-        raise koji.ActionNotAllowed("dist-repo permission required (devhub has no "
-                                    "dist_repo policy)")
+        raise koji.ActionNotAllowed(
+            "dist-repo permission required (devhub has no dist_repo policy)"
+        )
     repo_id, event_id = dist_repo_init(call, tag, keys, task_opts)
     task_opts["event"] = event_id
     if build_config(call.db, tag)["extra"].get("distrepo.cancel_others", False):
         _cancel_other_dist_repos(call, tag)
-    task_id = make_task(call.db, "distRepo", [tag, repo_id, keys, task_opts],
-                        owner=session.user_id, priority=15, channel="createrepo")
+    task_id = make_task(
+        call.db,
+        "distRepo",
+        [tag, repo_id, keys, task_opts],
+        owner=session.user_id,
+        priority=15,
+        channel="createrepo",
+    )
     call.db.run("UPDATE repos SET task_id = ? WHERE id = ?", (task_id, repo_id))
     return task_id
 
 
 def _cancel_other_dist_repos(call: Call, tag: Any) -> None:
-    for row in call.db.rows("SELECT * FROM tasks WHERE method = 'distRepo' AND state IN "
-                            "(?, ?, ?)", (koji.TASK_STATES["FREE"], koji.TASK_STATES["OPEN"],
-                                          koji.TASK_STATES["ASSIGNED"])):
+    for row in call.db.rows(
+        "SELECT * FROM tasks WHERE method = 'distRepo' AND state IN (?, ?, ?)",
+        (koji.TASK_STATES["FREE"], koji.TASK_STATES["OPEN"], koji.TASK_STATES["ASSIGNED"]),
+    ):
         request = decode_request(row["request"])
         if request and request[0] == tag:
             cancel_task(call.db, row["id"], recurse=True)
@@ -146,8 +161,10 @@ def dist_repo_move(call: Call, repo_id: int, uploadpath: str, arch: str) -> None
         if not src.exists():
             raise koji.GenericError(f"uploaded file missing: {src}")
         moves.append((src, _inside(archdir, relpath, "manifest entry")))
-    links = [(_rpm_source(call, topdir, bnp, entry), archdir / "Packages" / bnp[0].lower() / bnp)
-             for bnp, entry in kojipkgs.items()]
+    links = [
+        (_rpm_source(call, topdir, bnp, entry), archdir / "Packages" / bnp[0].lower() / bnp)
+        for bnp, entry in kojipkgs.items()
+    ]
     for src, dest in moves:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(src), dest)
@@ -163,17 +180,23 @@ def dist_repo_move(call: Call, repo_id: int, uploadpath: str, arch: str) -> None
 
 def _rpm_source(call: Call, topdir: Path, bnp: Any, entry: Any) -> Path:
     """The file a kojipkgs entry names, after checking the entry against the rpm row."""
-    if not isinstance(bnp, str) or "/" in bnp or not bnp.endswith(".rpm") or not \
-            isinstance(entry, dict):
+    if (
+        not isinstance(bnp, str)
+        or "/" in bnp
+        or not bnp.endswith(".rpm")
+        or not isinstance(entry, dict)
+    ):
         raise koji.GenericError(f"bad kojipkgs entry: {bnp!r}")
-    rpm = find_rpm(call.db, entry.get("id"), strict=True) if isinstance(entry.get("id"), int) \
+    rpm = (
+        find_rpm(call.db, entry.get("id"), strict=True)
+        if isinstance(entry.get("id"), int)
         else None
+    )
     if rpm is None or rpm["external_repo_id"]:
         raise koji.GenericError(f"kojipkgs entry names no internal rpm: {bnp}")
     for key in _CHECKED_FIELDS:
         if key not in entry or entry[key] != rpm[key]:
-            raise koji.GenericError(
-                f"kojipkgs entry does not match db: file {bnp}, key {key}")
+            raise koji.GenericError(f"kojipkgs entry does not match db: file {bnp}, key {key}")
     builddir = rpm_build_dir(call.db, topdir, rpm)
     sigkey = entry.get("sigkey")
     rel = koji.pathinfo.signed(dict(rpm), sigkey) if sigkey else koji.pathinfo.rpm(dict(rpm))

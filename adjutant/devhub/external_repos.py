@@ -21,8 +21,14 @@ from adjutant.devhub.sessions import require_perm
 from adjutant.devhub.tags import find_tag, tag_chain, touch_tag
 
 _RPM_FIELDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
-    ("name", str), ("version", str), ("release", str), ("epoch", (int, type(None))),
-    ("arch", str), ("payloadhash", str), ("size", int), ("buildtime", int),
+    ("name", str),
+    ("version", str),
+    ("release", str),
+    ("epoch", (int, type(None))),
+    ("arch", str),
+    ("payloadhash", str),
+    ("size", int),
+    ("buildtime", int),
 )
 
 
@@ -66,8 +72,9 @@ def get_external_repo(call: Call, info: Any, strict: bool = False, event: Any = 
 
 
 @API.export("listExternalRepos")
-def list_external_repos(call: Call, info: Any = None, url: Any = None, event: Any = None,
-                        queryOpts: Any = None) -> list[dict[str, Any]]:
+def list_external_repos(
+    call: Call, info: Any = None, url: Any = None, event: Any = None, queryOpts: Any = None
+) -> list[dict[str, Any]]:
     rows = call.db.rows("SELECT * FROM external_repos ORDER BY id")
     if info is not None:
         wanted = find_external_repo(call.db, info)
@@ -87,8 +94,7 @@ def edit_external_repo(call: Call, info: Any, name: Any = None, url: Any = None)
             raise koji.GenericError(f"name {name} is already taken by external repo")
         call.db.run("UPDATE external_repos SET name = ? WHERE id = ?", (name, row["id"]))
     if url is not None:
-        call.db.run("UPDATE external_repos SET url = ? WHERE id = ?",
-                    (_normal_url(url), row["id"]))
+        call.db.run("UPDATE external_repos SET url = ? WHERE id = ?", (_normal_url(url), row["id"]))
     _touch_tags_of(call.db, row["id"])
 
 
@@ -104,24 +110,36 @@ def delete_external_repo(call: Call, info: Any) -> None:
 
 def _touch_tags_of(db: Cursor, repo_id: int) -> None:
     """A changed external repo changes every tag that uses it (its repos go stale)."""
-    for link in db.rows("SELECT tag_id FROM tag_external_repos WHERE external_repo_id = ?",
-                        (repo_id,)):
+    for link in db.rows(
+        "SELECT tag_id FROM tag_external_repos WHERE external_repo_id = ?", (repo_id,)
+    ):
         touch_tag(db, link["tag_id"])
 
 
-def tag_external_repos(db: Cursor, tag_id: int | None = None,
-                       repo_id: int | None = None) -> list[dict[str, Any]]:
+def tag_external_repos(
+    db: Cursor, tag_id: int | None = None, repo_id: int | None = None
+) -> list[dict[str, Any]]:
     """getTagExternalRepos' entries, by priority."""
     rows = db.rows(
         "SELECT l.*, r.name AS repo_name, r.url, t.name AS tag_name FROM tag_external_repos l "
         "JOIN external_repos r ON r.id = l.external_repo_id JOIN tags t ON t.id = l.tag_id "
         "WHERE (? IS NULL OR l.tag_id = ?) AND (? IS NULL OR l.external_repo_id = ?) "
-        "ORDER BY l.priority, l.tag_id", (tag_id, tag_id, repo_id, repo_id))
-    return [{
-        "external_repo_id": r["external_repo_id"], "external_repo_name": r["repo_name"],
-        "priority": r["priority"], "tag_id": r["tag_id"], "tag_name": r["tag_name"],
-        "url": r["url"], "merge_mode": r["merge_mode"], "arches": r["arches"],
-    } for r in rows]
+        "ORDER BY l.priority, l.tag_id",
+        (tag_id, tag_id, repo_id, repo_id),
+    )
+    return [
+        {
+            "external_repo_id": r["external_repo_id"],
+            "external_repo_name": r["repo_name"],
+            "priority": r["priority"],
+            "tag_id": r["tag_id"],
+            "tag_name": r["tag_name"],
+            "url": r["url"],
+            "merge_mode": r["merge_mode"],
+            "arches": r["arches"],
+        }
+        for r in rows
+    ]
 
 
 def _tag_and_repo(db: Cursor, tag_info: Any, repo_info: Any) -> tuple[Row, Row]:
@@ -140,13 +158,20 @@ def _tag_link(db: Cursor, tag: Row, repo: Row) -> dict[str, Any]:
     links = tag_external_repos(db, tag_id=tag["id"], repo_id=repo["id"])
     if not links:
         raise koji.GenericError(
-            f"external repo {repo['name']} not associated with tag {tag['name']}")
+            f"external repo {repo['name']} not associated with tag {tag['name']}"
+        )
     return links[0]
 
 
 @API.export("addExternalRepoToTag")
-def add_external_repo_to_tag(call: Call, tag_info: Any, repo_info: Any, priority: Any,
-                             merge_mode: Any = "koji", arches: Any = None) -> None:
+def add_external_repo_to_tag(
+    call: Call,
+    tag_info: Any,
+    repo_info: Any,
+    priority: Any,
+    merge_mode: Any = "koji",
+    arches: Any = None,
+) -> None:
     require_perm(call, "tag")
     tag, repo = _tag_and_repo(call.db, tag_info, repo_info)
     mode = _check_merge_mode("koji" if merge_mode is None else merge_mode)
@@ -159,13 +184,17 @@ def add_external_repo_to_tag(call: Call, tag_info: Any, repo_info: Any, priority
     for link in tag_external_repos(call.db, tag_id=tag["id"]):
         if link["external_repo_id"] == repo["id"]:
             raise koji.GenericError(
-                f"tag {tag['name']} already associated with external repo {repo['name']}")
+                f"tag {tag['name']} already associated with external repo {repo['name']}"
+            )
         if link["priority"] == prio:
             raise koji.GenericError(
-                f"tag {tag['name']} already associated with an external repo at priority {prio}")
-    call.db.run("INSERT INTO tag_external_repos (tag_id, external_repo_id, priority, "
-                "merge_mode, arches) VALUES (?, ?, ?, ?, ?)",
-                (tag["id"], repo["id"], prio, mode, arches))
+                f"tag {tag['name']} already associated with an external repo at priority {prio}"
+            )
+    call.db.run(
+        "INSERT INTO tag_external_repos (tag_id, external_repo_id, priority, "
+        "merge_mode, arches) VALUES (?, ?, ?, ?, ?)",
+        (tag["id"], repo["id"], prio, mode, arches),
+    )
     touch_tag(call.db, tag["id"])
 
 
@@ -174,19 +203,30 @@ def remove_external_repo_from_tag(call: Call, tag_info: Any, repo_info: Any) -> 
     require_perm(call, "tag")
     tag, repo = _tag_and_repo(call.db, tag_info, repo_info)
     _tag_link(call.db, tag, repo)
-    call.db.run("DELETE FROM tag_external_repos WHERE tag_id = ? AND external_repo_id = ?",
-                (tag["id"], repo["id"]))
+    call.db.run(
+        "DELETE FROM tag_external_repos WHERE tag_id = ? AND external_repo_id = ?",
+        (tag["id"], repo["id"]),
+    )
     touch_tag(call.db, tag["id"])
 
 
 @API.export("editTagExternalRepo")
-def edit_tag_external_repo(call: Call, tag_info: Any, repo_info: Any, priority: Any = None,
-                           merge_mode: Any = None, arches: Any = None) -> bool:
+def edit_tag_external_repo(
+    call: Call,
+    tag_info: Any,
+    repo_info: Any,
+    priority: Any = None,
+    merge_mode: Any = None,
+    arches: Any = None,
+) -> bool:
     require_perm(call, "tag")
     tag, repo = _tag_and_repo(call.db, tag_info, repo_info)
     current = _tag_link(call.db, tag, repo)
-    wanted = {"priority": priority, "merge_mode": merge_mode,
-              "arches": koji.parse_arches(arches, strict=True) if arches is not None else None}
+    wanted = {
+        "priority": priority,
+        "merge_mode": merge_mode,
+        "arches": koji.parse_arches(arches, strict=True) if arches is not None else None,
+    }
     changes = {k: v for k, v in wanted.items() if v is not None and v != current[k]}
     if not changes:
         return False
@@ -197,8 +237,9 @@ def edit_tag_external_repo(call: Call, tag_info: Any, repo_info: Any, priority: 
 
 
 @API.export("getTagExternalRepos")
-def get_tag_external_repos(call: Call, tag_info: Any = None, repo_info: Any = None,
-                           event: Any = None) -> list[dict[str, Any]]:
+def get_tag_external_repos(
+    call: Call, tag_info: Any = None, repo_info: Any = None, event: Any = None
+) -> list[dict[str, Any]]:
     tag_id = repo_id = None
     if tag_info:
         tag = find_tag(call.db, tag_info, strict=True)
@@ -246,17 +287,29 @@ def add_external_rpm(db: Cursor, rpminfo: dict[str, Any], location: Any) -> int:
     repo = find_external_repo(db, location, strict=True)
     assert repo is not None
     key = tuple(rpminfo[k] for k in ("name", "version", "release", "arch"))
-    previous = db.one("SELECT * FROM rpms WHERE name = ? AND version = ? AND release = ? "
-                      "AND arch = ? AND external_repo_id = ?", (*key, repo["id"]))
+    previous = db.one(
+        "SELECT * FROM rpms WHERE name = ? AND version = ? AND release = ? "
+        "AND arch = ? AND external_repo_id = ?",
+        (*key, repo["id"]),
+    )
     if previous is not None:
         if previous["payloadhash"] != rpminfo["payloadhash"]:
             nvra = "{}-{}-{}.{}".format(*key)
             raise koji.GenericError(
                 f"hash changed for external rpm: {nvra}@{repo['name']} "
-                f"({previous['payloadhash']} -> {rpminfo['payloadhash']})")
+                f"({previous['payloadhash']} -> {rpminfo['payloadhash']})"
+            )
         return int(previous["id"])
     return db.run(
         "INSERT INTO rpms (build_id, name, version, release, epoch, arch, payloadhash, size, "
         "buildtime, buildroot_id, external_repo_id) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-        (*key[:3], rpminfo["epoch"], key[3], rpminfo["payloadhash"], rpminfo["size"],
-         rpminfo["buildtime"], repo["id"]))
+        (
+            *key[:3],
+            rpminfo["epoch"],
+            key[3],
+            rpminfo["payloadhash"],
+            rpminfo["size"],
+            rpminfo["buildtime"],
+            repo["id"],
+        ),
+    )

@@ -43,8 +43,9 @@ def http_errors(call: Call, status: int, count: int = 1) -> None:
 
 
 @API.export("devhub.failCall")
-def fail_call(call: Call, method: str, nth: int, faultCode: int = 1000,
-              faultString: str = "injected fault") -> None:
+def fail_call(
+    call: Call, method: str, nth: int, faultCode: int = 1000, faultString: str = "injected fault"
+) -> None:
     _plan(call).fail_call(method, int(nth), Fault(int(faultCode), str(faultString)))
 
 

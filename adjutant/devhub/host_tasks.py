@@ -129,8 +129,9 @@ def subtask(call: Call, method: str, arglist: list[Any], parent: int, **opts: An
 
 
 @API.export("host.subtask2")
-def subtask2(call: Call, __parent: int, __taskopts: dict[str, Any], __method: str,
-             *args: Any, **opts: Any) -> int:
+def subtask2(
+    call: Call, __parent: int, __taskopts: dict[str, Any], __method: str, *args: Any, **opts: Any
+) -> int:
     arglist = list(koji.encode_args(*args, **opts))
     return int(subtask(call, __method, arglist, __parent, **__taskopts))
 

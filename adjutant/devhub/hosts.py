@@ -71,10 +71,15 @@ def require_host(call: Call) -> Row:
     return row
 
 
-def add_host(db: Cursor, name: str, arches: list[str], capacity: float = 2.0,
-             krb_principal: str | None = None) -> int:
-    """Register a build host: a HOST user (with its principal), the host row, the default channel.
-    """
+def add_host(
+    db: Cursor,
+    name: str,
+    arches: list[str],
+    capacity: float = 2.0,
+    krb_principal: str | None = None,
+) -> int:
+    """Register a build host: a HOST user (with its principal), the host row, the default
+    channel."""
     if not name or any(c.isspace() for c in name):
         raise koji.GenericError(f"Invalid host name: {name!r}")
     arch_text = koji.parse_arches(" ".join(arches), strict=True)
@@ -102,7 +107,10 @@ def add_host(db: Cursor, name: str, arches: list[str], capacity: float = 2.0,
 
 @API.export("addHost")
 def add_host_call(
-    call: Call, hostname: str, arches: list[str], krb_principal: str | None = None,
+    call: Call,
+    hostname: str,
+    arches: list[str],
+    krb_principal: str | None = None,
     force: bool = False,
 ) -> int:
     require_perm(call, "host")
@@ -121,8 +129,13 @@ def get_host(call: Call, hostInfo: Any, strict: bool = False, event: int | None 
 
 @API.export("listHosts")
 def list_hosts(
-    call: Call, arches: Any = None, channelID: Any = None, ready: bool | None = None,
-    enabled: bool | None = None, userID: Any = None, queryOpts: Any = None,
+    call: Call,
+    arches: Any = None,
+    channelID: Any = None,
+    ready: bool | None = None,
+    enabled: bool | None = None,
+    userID: Any = None,
+    queryOpts: Any = None,
 ) -> list[dict[str, Any]]:
     rows = call.db.rows("SELECT * FROM hosts ORDER BY id")
     if channelID is not None:
@@ -154,7 +167,9 @@ def get_last_host_update(call: Call, hostID: Any, ts: bool = False) -> Any:
     (None for a host that never called, or no such host)."""
     when = call.db.value(
         "SELECT MAX(s.update_time) FROM sessions s JOIN hosts h ON h.user_id = s.user_id "
-        "WHERE h.id = ?", (int(hostID),))
+        "WHERE h.id = ?",
+        (int(hostID),),
+    )
     if when is None:
         return None
     return when if ts else clock.iso(when)
@@ -323,8 +338,9 @@ def get_host_data(call: Call, hostID: int | None = None) -> list[dict[str, Any]]
     if hostID is None:
         rows = call.db.rows("SELECT id, data FROM hosts WHERE data IS NOT NULL ORDER BY id")
     else:
-        rows = call.db.rows("SELECT id, data FROM hosts WHERE id = ? AND data IS NOT NULL",
-                            (int(hostID),))
+        rows = call.db.rows(
+            "SELECT id, data FROM hosts WHERE id = ? AND data IS NOT NULL", (int(hostID),)
+        )
     return [{"host_id": row["id"], "data": json.loads(row["data"])} for row in rows]
 
 
@@ -334,4 +350,3 @@ def channel_ids(db: Cursor, host_id: int) -> list[int]:
         r["channel_id"]
         for r in db.rows("SELECT channel_id FROM host_channels WHERE host_id = ?", (host_id,))
     ]
-

@@ -47,15 +47,15 @@ def check(db: Cursor, name: str, data: dict[str, Any], user_id: int | None) -> N
 
 
 @API.export("host.assertPolicy")
-def host_assert_policy(call: Call, name: str, data: dict[str, Any],
-                       default: str = "deny") -> None:
+def host_assert_policy(call: Call, name: str, data: dict[str, Any], default: str = "deny") -> None:
     require_host(call)
     check(call.db, name, data, None)
 
 
 @API.export("host.checkPolicy")
-def host_check_policy(call: Call, name: str, data: dict[str, Any], default: str = "deny",
-                      strict: bool = False) -> Any:
+def host_check_policy(
+    call: Call, name: str, data: dict[str, Any], default: str = "deny", strict: bool = False
+) -> Any:
     require_host(call)
     result = evaluate(call.db, name, data, None)
     if strict and result != "allow":

@@ -35,8 +35,10 @@ def _event(row: dict[str, Any] | None) -> dict[str, Any] | None:
 def get_last_event(call: Call, before: Any = None, strict: bool = True) -> Any:
     if before is None:
         return _event(call.db.last_event())
-    row = call.db.one("SELECT id, time AS ts FROM events WHERE time < ? ORDER BY id DESC "
-                      "LIMIT 1", (float(before),))
+    row = call.db.one(
+        "SELECT id, time AS ts FROM events WHERE time < ? ORDER BY id DESC LIMIT 1",
+        (float(before),),
+    )
     if row is None and strict:
         raise koji.GenericError(f"There are no events before {before}")
     return _event(row)
@@ -57,8 +59,21 @@ def list_methods(call: Call) -> list[str]:
 
 @API.export("getAllPerms")
 def get_all_perms(call: Call) -> list[dict[str, Any]]:
-    names = ["admin", "appliance", "build", "dist-repo", "host", "image", "livecd", "maven",
-             "repo", "sign", "tag", "target", "win-admin"]
+    names = [
+        "admin",
+        "appliance",
+        "build",
+        "dist-repo",
+        "host",
+        "image",
+        "livecd",
+        "maven",
+        "repo",
+        "sign",
+        "tag",
+        "target",
+        "win-admin",
+    ]
     return [{"id": i + 1, "name": n, "description": None} for i, n in enumerate(names)]
 
 

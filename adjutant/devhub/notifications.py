@@ -31,8 +31,13 @@ def recipients(db: Cursor, build: dict[str, Any], tag_id: int | None) -> list[st
         "ON u.id = n.user_id WHERE u.status = ? AND u.usertype IN (?, ?) "
         "AND (n.package_id = ? OR n.package_id IS NULL) "
         "AND (n.tag_id IS NULL OR n.tag_id = ?)",
-        (koji.USER_STATUS["NORMAL"], koji.USERTYPES["NORMAL"], koji.USERTYPES["GROUP"],
-         build["package_id"], tag_id),
+        (
+            koji.USER_STATUS["NORMAL"],
+            koji.USERTYPES["NORMAL"],
+            koji.USERTYPES["GROUP"],
+            build["package_id"],
+            tag_id,
+        ),
     )
     complete = build["state"] == koji.BUILD_STATES["COMPLETE"]
     return sorted({r["email"] for r in rows if complete or not r["success_only"]})
@@ -52,14 +57,22 @@ def notify_build(db: Cursor, config: HubConfig, task_id: int, build_id: int) -> 
     to = recipients(db, build, target["dest_tag"] if target else None)
     if not to:
         return None
-    return make_task(db, "buildNotification", [to, build, target, config.web_url],
-                     owner=build["owner_id"])
+    return make_task(
+        db, "buildNotification", [to, build, target, config.web_url], owner=build["owner_id"]
+    )
 
 
 @API.export("host.tagNotification")
-def host_tag_notification(call: Call, is_successful: bool, tag_id: Any, from_id: Any,
-                          build_id: Any, user_id: Any, ignore_success: bool = False,
-                          failure_msg: str = "") -> int | None:
+def host_tag_notification(
+    call: Call,
+    is_successful: bool,
+    tag_id: Any,
+    from_id: Any,
+    build_id: Any,
+    user_id: Any,
+    ignore_success: bool = False,
+    failure_msg: str = "",
+) -> int | None:
     """The tagNotification task for a tag operation, if anyone should hear of it."""
     require_host(call)
     row = find_build(call.db, build_id, strict=True)
@@ -74,15 +87,27 @@ def host_tag_notification(call: Call, is_successful: bool, tag_id: Any, from_id:
     if not to or (is_successful and ignore_success):
         return None
     owner = get_user(call.db, user_id)
-    return make_task(call.db, "tagNotification",
-                     [sorted(to), is_successful, tag_id, from_id, build_id, user_id,
-                      ignore_success, failure_msg],
-                     owner=owner["id"] if owner else build["owner_id"])
+    return make_task(
+        call.db,
+        "tagNotification",
+        [
+            sorted(to),
+            is_successful,
+            tag_id,
+            from_id,
+            build_id,
+            user_id,
+            ignore_success,
+            failure_msg,
+        ],
+        owner=owner["id"] if owner else build["owner_id"],
+    )
 
 
 @API.export("createNotification")
-def create_notification(call: Call, user_id: Any, package_id: Any, tag_id: Any,
-                        success_only: bool) -> int:
+def create_notification(
+    call: Call, user_id: Any, package_id: Any, tag_id: Any, success_only: bool
+) -> int:
     """Subscribe a user (by name or id) to builds of a package and/or tag (None: any)."""
     session = call.session
     if session is None:
@@ -92,12 +117,18 @@ def create_notification(call: Call, user_id: Any, package_id: Any, tag_id: Any,
         raise koji.GenericError(f"No such user ID: {user_id}")
     if user["id"] != session.user_id and not has_perm(call, "admin"):
         raise koji.GenericError(
-            f"user {session.user_name} cannot create notifications for user {user['name']}")
+            f"user {session.user_name} cannot create notifications for user {user['name']}"
+        )
     pkg = find_package(call.db, package_id, strict=True) if package_id is not None else None
     tag = find_tag(call.db, tag_id, strict=True) if tag_id is not None else None
     return call.db.run(
         "INSERT INTO build_notifications (user_id, package_id, tag_id, success_only, email) "
         "VALUES (?, ?, ?, ?, ?)",
-        (user["id"], pkg["id"] if pkg else None, tag["id"] if tag else None,
-         int(bool(success_only)), f"{user['name']}@{call.config.email_domain}"),
+        (
+            user["id"],
+            pkg["id"] if pkg else None,
+            tag["id"] if tag else None,
+            int(bool(success_only)),
+            f"{user['name']}@{call.config.email_domain}",
+        ),
     )

@@ -26,16 +26,20 @@ def ensure_package(db: Cursor, name: str) -> int:
 def add_package(db: Cursor, tag: Any, name: str, owner: int, block: bool = False) -> None:
     row = find_tag(db, tag, strict=True)
     assert row is not None
-    db.run("INSERT OR REPLACE INTO tag_packages (tag_id, package_id, owner, blocked) "
-           "VALUES (?, ?, ?, ?)", (row["id"], ensure_package(db, name), owner, int(block)))
+    db.run(
+        "INSERT OR REPLACE INTO tag_packages (tag_id, package_id, owner, blocked) "
+        "VALUES (?, ?, ?, ?)",
+        (row["id"], ensure_package(db, name), owner, int(block)),
+    )
     touch_tag(db, row["id"])
 
 
 def package_listed(db: Cursor, tag_id: int, package_id: int) -> Row | None:
     """The nearest package-list entry for the package on the tag or an ancestor."""
     for current in tag_chain(db, tag_id):
-        entry = db.one("SELECT * FROM tag_packages WHERE tag_id = ? AND package_id = ?",
-                       (current, package_id))
+        entry = db.one(
+            "SELECT * FROM tag_packages WHERE tag_id = ? AND package_id = ?", (current, package_id)
+        )
         if entry is not None:
             return entry
     return None
@@ -45,20 +49,29 @@ def package_blocklist(db: Cursor, tag_id: int) -> list[str]:
     """Names of packages blocked on the tag (nearest entry wins)."""
     names: dict[str, bool] = {}
     for current in tag_chain(db, tag_id):
-        for r in db.rows("SELECT p.name, tp.blocked FROM tag_packages tp JOIN packages p "
-                         "ON p.id = tp.package_id WHERE tp.tag_id = ?", (current,)):
+        for r in db.rows(
+            "SELECT p.name, tp.blocked FROM tag_packages tp JOIN packages p "
+            "ON p.id = tp.package_id WHERE tp.tag_id = ?",
+            (current,),
+        ):
             names.setdefault(r["name"], bool(r["blocked"]))
     return sorted(name for name, blocked in names.items() if blocked)
 
 
 @API.export("packageListAdd")
-def package_list_add(call: Call, taginfo: Any, pkginfo: str, owner: Any = None,
-                     block: bool | None = None, extra_arches: Any = None, force: bool = False,
-                     update: bool = False) -> None:
+def package_list_add(
+    call: Call,
+    taginfo: Any,
+    pkginfo: str,
+    owner: Any = None,
+    block: bool | None = None,
+    extra_arches: Any = None,
+    force: bool = False,
+    update: bool = False,
+) -> None:
     session = require_perm(call, "tag")
     user = get_user(call.db, owner) if owner is not None else None
-    add_package(call.db, taginfo, pkginfo, user["id"] if user else session.user_id,
-                bool(block))
+    add_package(call.db, taginfo, pkginfo, user["id"] if user else session.user_id, bool(block))
 
 
 @API.export("getPackageConfig")
@@ -73,9 +86,12 @@ def get_package_config(call: Call, tag: Any, pkg: Any, event: Any = None) -> Any
         return None
     owner = get_user(call.db, entry["owner"])
     return {
-        "package_id": pkg_row["id"], "package_name": pkg_row["name"],
-        "tag_id": entry["tag_id"], "owner_id": entry["owner"],
-        "owner_name": owner["name"] if owner else None, "blocked": bool(entry["blocked"]),
+        "package_id": pkg_row["id"],
+        "package_name": pkg_row["name"],
+        "tag_id": entry["tag_id"],
+        "owner_id": entry["owner"],
+        "owner_name": owner["name"] if owner else None,
+        "blocked": bool(entry["blocked"]),
         "extra_arches": entry["extra_arches"] or "",
     }
 
@@ -95,10 +111,19 @@ def get_package_id(call: Call, name: str, strict: bool = False) -> Any:
 
 
 @API.export("listPackages")
-def list_packages(call: Call, tagID: Any = None, userID: Any = None, pkgID: Any = None,
-                  prefix: str | None = None, inherited: bool = False, with_dups: bool = False,
-                  event: Any = None, queryOpts: Any = None, with_owners: bool = True,
-                  with_blocked: bool = True) -> list[dict[str, Any]]:
+def list_packages(
+    call: Call,
+    tagID: Any = None,
+    userID: Any = None,
+    pkgID: Any = None,
+    prefix: str | None = None,
+    inherited: bool = False,
+    with_dups: bool = False,
+    event: Any = None,
+    queryOpts: Any = None,
+    with_owners: bool = True,
+    with_blocked: bool = True,
+) -> list[dict[str, Any]]:
     if tagID is None:
         rows = call.db.rows("SELECT id AS package_id, name AS package_name FROM packages")
         return rows
@@ -109,20 +134,23 @@ def list_packages(call: Call, tagID: Any = None, userID: Any = None, pkgID: Any 
         for r in call.db.rows(
             "SELECT tp.*, p.name, t.name AS tag_name FROM tag_packages tp "
             "JOIN packages p ON p.id = tp.package_id JOIN tags t ON t.id = tp.tag_id "
-            "WHERE tp.tag_id = ?", (current,)
+            "WHERE tp.tag_id = ?",
+            (current,),
         ):
             if r["name"] in out:
                 continue
             owner = get_user(call.db, r["owner"])
             out[r["name"]] = {
-                "package_id": r["package_id"], "package_name": r["name"],
-                "tag_id": r["tag_id"], "tag_name": r["tag_name"],
-                "owner_id": r["owner"], "owner_name": owner["name"] if owner else None,
-                "blocked": bool(r["blocked"]), "extra_arches": r["extra_arches"] or "",
+                "package_id": r["package_id"],
+                "package_name": r["name"],
+                "tag_id": r["tag_id"],
+                "tag_name": r["tag_name"],
+                "owner_id": r["owner"],
+                "owner_name": owner["name"] if owner else None,
+                "blocked": bool(r["blocked"]),
+                "extra_arches": r["extra_arches"] or "",
             }
     rows = [v for v in out.values() if with_blocked or not v["blocked"]]
     if prefix:
         rows = [v for v in rows if v["package_name"].startswith(prefix)]
     return sorted(rows, key=lambda v: v["package_name"])
-
-

@@ -21,9 +21,16 @@ from adjutant.devhub.groups import tag_groups
 from adjutant.devhub.package_lists import package_blocklist
 
 
-def write_repo_layout(db: Cursor, topdir: Path, tag: dict[str, Any], repo_id: int,
-                      event_id: int, task_id: int | None, opts: dict[str, Any],
-                      custom: dict[str, Any]) -> Path:
+def write_repo_layout(
+    db: Cursor,
+    topdir: Path,
+    tag: dict[str, Any],
+    repo_id: int,
+    event_id: int,
+    task_id: int | None,
+    opts: dict[str, Any],
+    custom: dict[str, Any],
+) -> Path:
     """Write the layout and return the repo directory."""
     # An arch-less tag gets a repo with no arch dirs, as on the hub (no createrepo subtasks).
     arches = sorted({koji.canonArch(a) for a in (tag["arches"] or "").split()} - {"src", "noarch"})
@@ -35,9 +42,15 @@ def write_repo_layout(db: Cursor, topdir: Path, tag: dict[str, Any], repo_id: in
     comps = koji.generate_comps(tag_groups(db, tag["id"]), expand_groups=True)
     (repodir / "groups" / "comps.xml").write_text(comps, encoding="utf-8")
     info = {
-        "id": repo_id, "tag": tag["name"], "tag_id": tag["id"], "task_id": task_id,
-        "event_id": event_id, "opts": opts, "custom_opts": custom,
-        "with_src": opts["src"], "with_separate_src": opts["separate_src"],
+        "id": repo_id,
+        "tag": tag["name"],
+        "tag_id": tag["id"],
+        "task_id": task_id,
+        "event_id": event_id,
+        "opts": opts,
+        "custom_opts": custom,
+        "with_src": opts["src"],
+        "with_separate_src": opts["separate_src"],
         "with_debuginfo": opts["debuginfo"],
     }
     (repodir / "repo.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
@@ -46,14 +59,20 @@ def write_repo_layout(db: Cursor, topdir: Path, tag: dict[str, Any], repo_id: in
     rpms = list_tagged_rpms_rows(db, tag["id"], latest)
     # An rpm lives under its build's directory, named after the build's package: a subpackage
     # (foo-devel) is packages/foo/V/R/ARCH/foo-devel-V-R.ARCH.rpm, as the hub's pkglist says.
-    build_names = {row["id"]: row["name"] for row in db.rows(
-        "SELECT b.id, p.name FROM builds b JOIN packages p ON p.id = b.pkg_id")}
+    build_names = {
+        row["id"]: row["name"]
+        for row in db.rows("SELECT b.id, p.name FROM builds b JOIN packages p ON p.id = b.pkg_id")
+    }
     for rpm in rpms:
         if not opts["debuginfo"] and koji.is_debuginfo(rpm["name"]):
             continue
         rel = "toplink/packages/{b}/{v}/{r}/{a}/{n}-{v}-{r}.{a}.rpm".format(
-            b=build_names[rpm["build_id"]], n=rpm["name"], v=rpm["version"], r=rpm["release"],
-            a=rpm["arch"])
+            b=build_names[rpm["build_id"]],
+            n=rpm["name"],
+            v=rpm["version"],
+            r=rpm["release"],
+            a=rpm["arch"],
+        )
         entry = (rel, json.dumps(rpm))
         if rpm["arch"] == "src":
             targets = [a for a in arches if a != "src"] if opts["src"] else []

@@ -55,23 +55,36 @@ def repo_info(db: Cursor, row: Row) -> dict[str, Any]:
     # As the hub's RepoQuery: create_ts is the create event's time, creation_time/_ts the row's.
     event_ts = db.value("SELECT time FROM events WHERE id = ?", (row["create_event"],))
     return {
-        "id": row["id"], "state": row["state"], "tag_id": row["tag_id"],
-        "tag_name": tag["name"], "create_event": row["create_event"],
-        "begin_event": row["create_event"], "end_event": None,
-        "begin_ts": event_ts, "end_ts": None,
-        "creation_time": clock.iso(row["create_time"]), "creation_ts": row["create_time"],
+        "id": row["id"],
+        "state": row["state"],
+        "tag_id": row["tag_id"],
+        "tag_name": tag["name"],
+        "create_event": row["create_event"],
+        "begin_event": row["create_event"],
+        "end_event": None,
+        "begin_ts": event_ts,
+        "end_ts": None,
+        "creation_time": clock.iso(row["create_time"]),
+        "creation_ts": row["create_time"],
         "create_ts": event_ts,
-        "state_time": clock.iso(row["create_time"]), "state_ts": row["create_time"],
-        "task_id": row["task_id"], "task_state": task_state, "dist": bool(row["dist"]),
-        "opts": json.loads(row["opts"]), "custom_opts": json.loads(row["custom_opts"]),
+        "state_time": clock.iso(row["create_time"]),
+        "state_ts": row["create_time"],
+        "task_id": row["task_id"],
+        "task_state": task_state,
+        "dist": bool(row["dist"]),
+        "opts": json.loads(row["opts"]),
+        "custom_opts": json.loads(row["custom_opts"]),
     }
 
 
-def current_repo(db: Cursor, tag_id: int, min_event: int | None = None,
-                 opts: dict[str, Any] | None = None) -> Row | None:
+def current_repo(
+    db: Cursor, tag_id: int, min_event: int | None = None, opts: dict[str, Any] | None = None
+) -> Row | None:
     """The newest READY (build) repo of the tag with these options, made at or after min_event."""
-    for row in db.rows("SELECT * FROM repos WHERE tag_id = ? AND state = ? AND dist = 0 "
-                       "ORDER BY id DESC", (tag_id, RS["READY"])):
+    for row in db.rows(
+        "SELECT * FROM repos WHERE tag_id = ? AND state = ? AND dist = 0 ORDER BY id DESC",
+        (tag_id, RS["READY"]),
+    ):
         if min_event is not None and row["create_event"] < min_event:
             continue
         if opts is not None and json.loads(row["opts"]) != opts:
@@ -89,13 +102,21 @@ def _tag_dict(db: Cursor, tag: Any) -> dict[str, Any]:
 
 
 @API.export("getRepo")
-def get_repo(call: Call, tag: Any, state: Any = None, event: Any = None, dist: bool = False,
-             min_event: Any = None) -> Any:
+def get_repo(
+    call: Call,
+    tag: Any,
+    state: Any = None,
+    event: Any = None,
+    dist: bool = False,
+    min_event: Any = None,
+) -> Any:
     tag_row = find_tag(call.db, tag, strict=True)
     assert tag_row is not None
     wanted = RS["READY"] if state is None else state
-    for row in call.db.rows("SELECT * FROM repos WHERE tag_id = ? AND state = ? AND dist = ? "
-                            "ORDER BY id DESC", (tag_row["id"], wanted, int(bool(dist)))):
+    for row in call.db.rows(
+        "SELECT * FROM repos WHERE tag_id = ? AND state = ? AND dist = ? ORDER BY id DESC",
+        (tag_row["id"], wanted, int(bool(dist))),
+    ):
         if min_event is not None and row["create_event"] < int(min_event):
             continue
         if json.loads(row["custom_opts"]):
@@ -115,8 +136,13 @@ def repo_info_call(call: Call, repo_id: int, strict: bool = False) -> Any:
 
 
 @API.export("host.repoInit")
-def repo_init(call: Call, tag: Any, task_id: int | None = None, event: int | None = None,
-              opts: dict[str, Any] | None = None) -> list[int]:
+def repo_init(
+    call: Call,
+    tag: Any,
+    task_id: int | None = None,
+    event: int | None = None,
+    opts: dict[str, Any] | None = None,
+) -> list[int]:
     """Create an INIT repo and its directory layout; returns [repo_id, event_id]."""
     require_host(call)
     info = _tag_dict(call.db, tag)
@@ -125,17 +151,28 @@ def repo_init(call: Call, tag: Any, task_id: int | None = None, event: int | Non
     repo_id = call.db.run(
         "INSERT INTO repos (tag_id, state, create_event, create_time, task_id, opts, "
         "custom_opts) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (info["id"], RS["INIT"], event_id, clock.now(), task_id, json.dumps(full),
-         json.dumps(custom)),
+        (
+            info["id"],
+            RS["INIT"],
+            event_id,
+            clock.now(),
+            task_id,
+            json.dumps(full),
+            json.dumps(custom),
+        ),
     )
-    write_repo_layout(call.db, call.config.topdir, info, repo_id, event_id, task_id, full,
-                      custom)
+    write_repo_layout(call.db, call.config.topdir, info, repo_id, event_id, task_id, full, custom)
     return [repo_id, event_id]
 
 
 @API.export("host.repoDone")
-def repo_done(call: Call, repo_id: int, data: dict[str, Any], expire: bool = False,
-              repo_json_updates: dict[str, Any] | None = None) -> None:
+def repo_done(
+    call: Call,
+    repo_id: int,
+    data: dict[str, Any],
+    expire: bool = False,
+    repo_json_updates: dict[str, Any] | None = None,
+) -> None:
     """Move each arch's uploaded repodata into place and make the repo READY."""
     require_host(call)
     row = call.db.one("SELECT * FROM repos WHERE id = ?", (repo_id,))
@@ -146,8 +183,9 @@ def repo_done(call: Call, repo_id: int, data: dict[str, Any], expire: bool = Fal
     tag = find_tag(call.db, row["tag_id"], strict=True)
     assert tag is not None
     # Dist repos have their content moved in by host.distRepoMove, arch by arch.
-    repodir = call.config.topdir / ("repos-dist" if row["dist"] else "repos") / tag["name"] \
-        / str(repo_id)
+    repodir = (
+        call.config.topdir / ("repos-dist" if row["dist"] else "repos") / tag["name"] / str(repo_id)
+    )
     work = call.config.topdir / "work"
     for arch, (uploadpath, files) in ({} if row["dist"] else data).items():
         archdir = repodir / koji.canonArch(arch)
@@ -179,38 +217,57 @@ def repo_done(call: Call, repo_id: int, data: dict[str, Any], expire: bool = Fal
 
 
 def _satisfy_requests(db: Cursor, repo: Row) -> None:
-    for req in db.rows("SELECT * FROM repo_queue WHERE tag_id = ? AND active = 1",
-                       (repo["tag_id"],)):
+    for req in db.rows(
+        "SELECT * FROM repo_queue WHERE tag_id = ? AND active = 1", (repo["tag_id"],)
+    ):
         same_task = req["task_id"] is not None and req["task_id"] == repo["task_id"]
-        fits = (json.loads(req["opts"]) == json.loads(repo["custom_opts"])
-                and (req["min_event"] is None or repo["create_event"] >= req["min_event"])
-                and req["at_event"] is None)
+        fits = (
+            json.loads(req["opts"]) == json.loads(repo["custom_opts"])
+            and (req["min_event"] is None or repo["create_event"] >= req["min_event"])
+            and req["at_event"] is None
+        )
         if same_task or fits:
-            db.run("UPDATE repo_queue SET repo_id = ?, active = 0, update_time = ? "
-                   "WHERE id = ?", (repo["id"], clock.now(), req["id"]))
+            db.run(
+                "UPDATE repo_queue SET repo_id = ?, active = 0, update_time = ? WHERE id = ?",
+                (repo["id"], clock.now(), req["id"]),
+            )
 
 
 def request_info(db: Cursor, row: Row) -> dict[str, Any]:
     tag = find_tag(db, row["tag_id"], strict=True)
     assert tag is not None
     return {
-        "id": row["id"], "owner": row["owner"],
+        "id": row["id"],
+        "owner": row["owner"],
         "owner_name": db.value("SELECT name FROM users WHERE id = ?", (row["owner"],)),
         "priority": row["priority"],
-        "tag_id": row["tag_id"], "tag_name": tag["name"], "at_event": row["at_event"],
-        "min_event": row["min_event"], "opts": json.loads(row["opts"]),
-        "active": bool(row["active"]), "task_id": row["task_id"], "repo_id": row["repo_id"],
-        "tries": row["tries"], "create_time": clock.iso(row["create_time"]),
-        "create_ts": row["create_time"], "update_time": clock.iso(row["update_time"]),
+        "tag_id": row["tag_id"],
+        "tag_name": tag["name"],
+        "at_event": row["at_event"],
+        "min_event": row["min_event"],
+        "opts": json.loads(row["opts"]),
+        "active": bool(row["active"]),
+        "task_id": row["task_id"],
+        "repo_id": row["repo_id"],
+        "tries": row["tries"],
+        "create_time": clock.iso(row["create_time"]),
+        "create_ts": row["create_time"],
+        "update_time": clock.iso(row["update_time"]),
         "update_ts": row["update_time"],
         "task_state": db.value("SELECT state FROM tasks WHERE id = ?", (row["task_id"],)),
     }
 
 
 @API.export("repo.request")
-def request_repo(call: Call, tag: Any, min_event: Any = None, at_event: Any = None,
-                 opts: dict[str, Any] | None = None, priority: int | None = None,
-                 force: bool = False) -> dict[str, Any]:
+def request_repo(
+    call: Call,
+    tag: Any,
+    min_event: Any = None,
+    at_event: Any = None,
+    opts: dict[str, Any] | None = None,
+    priority: int | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
     session = require_login(call)
     info = _tag_dict(call.db, tag)
     _full, custom = repo_opts(info, opts)
@@ -227,17 +284,21 @@ def request_repo(call: Call, tag: Any, min_event: Any = None, at_event: Any = No
         repo = current_repo(call.db, info["id"], min_event)
         if repo is not None and json.loads(repo["custom_opts"]) == custom:
             return {"repo": repo_info(call.db, repo), "request": None, "duplicate": False}
-    for req in call.db.rows("SELECT * FROM repo_queue WHERE tag_id = ? AND active = 1 "
-                            "ORDER BY priority, id", (info["id"],)):
-        same_event = (req["at_event"] == at_event if at_event is not None
-                      else req["at_event"] is None and (req["min_event"] or 0) >= min_event)
+    for req in call.db.rows(
+        "SELECT * FROM repo_queue WHERE tag_id = ? AND active = 1 ORDER BY priority, id",
+        (info["id"],),
+    ):
+        same_event = (
+            req["at_event"] == at_event
+            if at_event is not None
+            else req["at_event"] is None and (req["min_event"] or 0) >= min_event
+        )
         if json.loads(req["opts"]) == custom and same_event:
             return {"repo": None, "request": request_info(call.db, req), "duplicate": True}
     req_id = call.db.run(
         "INSERT INTO repo_queue (tag_id, min_event, at_event, opts, owner, priority, "
         "create_time) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (info["id"], min_event, at_event, json.dumps(custom), session.user_id, prio,
-         clock.now()),
+        (info["id"], min_event, at_event, json.dumps(custom), session.user_id, prio, clock.now()),
     )
     row = call.db.one("SELECT * FROM repo_queue WHERE id = ?", (req_id,))
     assert row is not None
@@ -260,12 +321,19 @@ def check_request(call: Call, req_id: int) -> dict[str, Any]:
 
 
 @API.export("repo.get")
-def repo_get(call: Call, tag: Any, min_event: Any = None, at_event: Any = None,
-             opts: dict[str, Any] | None = None) -> Any:
+def repo_get(
+    call: Call,
+    tag: Any,
+    min_event: Any = None,
+    at_event: Any = None,
+    opts: dict[str, Any] | None = None,
+) -> Any:
     info = _tag_dict(call.db, tag)
     _full, custom = repo_opts(info, opts)
-    for row in call.db.rows("SELECT * FROM repos WHERE tag_id = ? AND state = ? "
-                            "ORDER BY id DESC", (info["id"], RS["READY"])):
+    for row in call.db.rows(
+        "SELECT * FROM repos WHERE tag_id = ? AND state = ? ORDER BY id DESC",
+        (info["id"], RS["READY"]),
+    ):
         if json.loads(row["custom_opts"]) != custom:
             continue
         if at_event is not None and row["create_event"] != int(at_event):
@@ -277,8 +345,9 @@ def repo_get(call: Call, tag: Any, min_event: Any = None, at_event: Any = None,
 
 
 @API.export("repo.queryQueue")
-def query_queue(call: Call, clauses: Any = None, fields: Any = None,
-                opts: Any = None) -> list[dict[str, Any]]:
+def query_queue(
+    call: Call, clauses: Any = None, fields: Any = None, opts: Any = None
+) -> list[dict[str, Any]]:
     rows = call.db.rows("SELECT * FROM repo_queue ORDER BY priority, id")
     infos = [request_info(call.db, r) for r in rows]
     for clause in clauses or []:
@@ -295,8 +364,9 @@ def check_queue(db: Cursor, owner_name: str, max_tasks: int = 10) -> list[int]:
     owner = get_user(db, owner_name)
     if owner is None:
         raise koji.GenericError(f"repo queue user {owner_name!r} does not exist")
-    waiting = db.rows("SELECT * FROM repo_queue WHERE active = 1 AND repo_id IS NULL "
-                      "ORDER BY priority, id")
+    waiting = db.rows(
+        "SELECT * FROM repo_queue WHERE active = 1 AND repo_id IS NULL ORDER BY priority, id"
+    )
     running = 0
     for req in waiting:
         if req["task_id"] is None:
@@ -304,8 +374,10 @@ def check_queue(db: Cursor, owner_name: str, max_tasks: int = 10) -> list[int]:
         state = db.value("SELECT state FROM tasks WHERE id = ?", (req["task_id"],))
         if state in (ST["FAILED"], ST["CANCELED"], ST["CLOSED"]):
             active = int(req["tries"] < 3)
-            db.run("UPDATE repo_queue SET task_id = NULL, active = ?, update_time = ? "
-                   "WHERE id = ?", (active, clock.now(), req["id"]))
+            db.run(
+                "UPDATE repo_queue SET task_id = NULL, active = ?, update_time = ? WHERE id = ?",
+                (active, clock.now(), req["id"]),
+            )
             req["task_id"] = None
         else:
             running += 1
@@ -319,10 +391,13 @@ def check_queue(db: Cursor, owner_name: str, max_tasks: int = 10) -> list[int]:
         if req["at_event"] is not None:
             kwargs["event"] = req["at_event"]
         args = koji.encode_args({"id": tag["id"], "name": tag["name"]}, **kwargs)
-        task_id = make_task(db, "newRepo", list(args), owner=owner["id"], priority=15,
-                            channel="createrepo")
-        db.run("UPDATE repo_queue SET task_id = ?, tries = tries + 1, update_time = ? "
-               "WHERE id = ?", (task_id, clock.now(), req["id"]))
+        task_id = make_task(
+            db, "newRepo", list(args), owner=owner["id"], priority=15, channel="createrepo"
+        )
+        db.run(
+            "UPDATE repo_queue SET task_id = ?, tries = tries + 1, update_time = ? WHERE id = ?",
+            (task_id, clock.now(), req["id"]),
+        )
         made.append(task_id)
         running += 1
     return made
@@ -335,8 +410,14 @@ def check_queue_call(call: Call) -> None:
 
 
 @API.export("newRepo")
-def new_repo(call: Call, tag: Any, event: Any = None, src: bool = False,
-             debuginfo: bool = False, separate_src: bool = False) -> int:
+def new_repo(
+    call: Call,
+    tag: Any,
+    event: Any = None,
+    src: bool = False,
+    debuginfo: bool = False,
+    separate_src: bool = False,
+) -> int:
     """Create a newRepo task directly (`koji regen-repo --make-task`)."""
     # The hub takes the repo or the regen-repo permission (admin holds both); devhub acts as a
     # hub with AllowNewRepo on.
@@ -347,11 +428,17 @@ def new_repo(call: Call, tag: Any, event: Any = None, src: bool = False,
     assert info is not None
     # The request is the hub's: the tag as given and the legacy keyword options.
     kwargs: dict[str, Any] = {} if event is None else {"event": event}
-    kwargs.update({k: True for k, v in (("src", src), ("separate_src", separate_src),
-                                        ("debuginfo", debuginfo)) if v})
+    kwargs.update(
+        {
+            k: True
+            for k, v in (("src", src), ("separate_src", separate_src), ("debuginfo", debuginfo))
+            if v
+        }
+    )
     args = koji.encode_args(tag, **kwargs)
-    return make_task(call.db, "newRepo", list(args), owner=session.user_id, priority=15,
-                     channel="createrepo")
+    return make_task(
+        call.db, "newRepo", list(args), owner=session.user_id, priority=15, channel="createrepo"
+    )
 
 
 @API.export("repoExpire")
@@ -368,8 +455,9 @@ def tag_last_change_event(call: Call, tag: Any, before: Any = None, inherit: boo
 
 
 @API.export("tagFirstChangeEvent")
-def tag_first_change_event(call: Call, tag: Any, after: Any = None,
-                           inherit: bool = True) -> int | None:
+def tag_first_change_event(
+    call: Call, tag: Any, after: Any = None, inherit: bool = True
+) -> int | None:
     row = find_tag(call.db, tag, strict=True)
     assert row is not None
     return int(row["create_event"])

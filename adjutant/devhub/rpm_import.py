@@ -28,8 +28,7 @@ from adjutant.devhub.rpm_sigs import record_imported_sig
 from adjutant.devhub.sessions import require_perm
 from adjutant.devhub.tasks import task_row
 
-_FIELDS = ["name", "version", "release", "epoch", "arch", "sourcepackage", "sourcerpm",
-           "buildtime"]
+_FIELDS = ["name", "version", "release", "epoch", "arch", "sourcepackage", "sourcerpm", "buildtime"]
 
 
 def read_rpm(path: Path) -> dict[str, Any]:
@@ -62,14 +61,23 @@ def _move_and_link(src: Path, dest: Path) -> None:
     src.symlink_to(dest)
 
 
-def insert_rpm(db: Cursor, topdir: Path, path: Path, build: Row, info: dict[str, Any],
-               brootid: int | None, move: bool) -> int:
+def insert_rpm(
+    db: Cursor,
+    topdir: Path,
+    path: Path,
+    build: Row,
+    info: dict[str, Any],
+    brootid: int | None,
+    move: bool,
+) -> int:
     """Record one rpm of `build` and put its file under packages/."""
     if build["state"] in (BS["FAILED"], BS["CANCELED"], BS["DELETED"]):
         raise koji.GenericError(f"Build is {BS[build['state']]}: {build['name']}")
-    if db.one("SELECT 1 FROM rpms WHERE name = ? AND version = ? AND release = ? AND arch = ? "
-              "AND external_repo_id = 0",
-              (info["name"], info["version"], info["release"], info["arch"])):
+    if db.one(
+        "SELECT 1 FROM rpms WHERE name = ? AND version = ? AND release = ? AND arch = ? "
+        "AND external_repo_id = 0",
+        (info["name"], info["version"], info["release"], info["arch"]),
+    ):
         raise koji.GenericError(f"rpm already imported: {path.name}")
     dest = build_dir(topdir, build) / info["arch"] / path.name
     if move:
@@ -80,8 +88,18 @@ def insert_rpm(db: Cursor, topdir: Path, path: Path, build: Row, info: dict[str,
     rpm_id = db.run(
         "INSERT INTO rpms (build_id, name, version, release, epoch, arch, payloadhash, size, "
         "buildtime, buildroot_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (build["id"], info["name"], info["version"], info["release"], info["epoch"],
-         info["arch"], info["payloadhash"], info["size"], info["buildtime"], brootid),
+        (
+            build["id"],
+            info["name"],
+            info["version"],
+            info["release"],
+            info["epoch"],
+            info["arch"],
+            info["payloadhash"],
+            info["size"],
+            info["buildtime"],
+            brootid,
+        ),
     )
     record_imported_sig(db, topdir, rpm_id, dest)
     return rpm_id
@@ -115,15 +133,23 @@ def fail_build(call: Call, task_id: int, build_id: int) -> None:
     assert build is not None
     if build["state"] != BS["BUILDING"] or build["task_id"] != task_id:
         raise koji.GenericError(f"Build {build_id} is not BUILDING under task {task_id}")
-    call.db.run("UPDATE builds SET state = ?, completion_time = ? WHERE id = ?",
-                (BS["FAILED"], clock.now(), build_id))
+    call.db.run(
+        "UPDATE builds SET state = ?, completion_time = ? WHERE id = ?",
+        (BS["FAILED"], clock.now(), build_id),
+    )
     notify_build(call.db, call.config, task_id, build_id)
 
 
 @API.export("host.completeBuild")
-def complete_build(call: Call, task_id: int, build_id: int, srpm: str, rpms: list[str],
-                   brmap: dict[str, int] | None = None,
-                   logs: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def complete_build(
+    call: Call,
+    task_id: int,
+    build_id: int,
+    srpm: str,
+    rpms: list[str],
+    brmap: dict[str, int] | None = None,
+    logs: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
     """Import the build's files (SRPM first) and mark it COMPLETE."""
     host = require_host(call)
     assert_task_host(call.db, task_id, host["id"])
@@ -147,16 +173,18 @@ def complete_build(call: Call, task_id: int, build_id: int, srpm: str, rpms: lis
         raise koji.GenericError(f"not a source package: {srpm}")
     for key in ("name", "version", "release", "epoch"):
         if info[key] != build[key]:
-            raise koji.GenericError(f"Unable to complete build: {key} mismatch "
-                                    f"(build: {build[key]}, rpm: {info[key]})")
+            raise koji.GenericError(
+                f"Unable to complete build: {key} mismatch (build: {build[key]}, rpm: {info[key]})"
+            )
     srpm_name = "{name}-{version}-{release}.src.rpm".format(**info)
     binaries = []
     for rel in rpms:
         path = _work(call, rel)
         rinfo = read_rpm(path)
         if rinfo["sourcepackage"] != 1 and rinfo["sourcerpm"] != srpm_name:
-            raise koji.GenericError(f"srpm mismatch for {path.name}: {rinfo['sourcerpm']} "
-                                    f"(expected {srpm_name})")
+            raise koji.GenericError(
+                f"srpm mismatch for {path.name}: {rinfo['sourcerpm']} (expected {srpm_name})"
+            )
         binaries.append((path, rinfo, brmap.get(rel)))
     topdir = call.config.topdir
     insert_rpm(call.db, topdir, srpm_path, build, info, brmap.get(srpm), move=True)
@@ -165,8 +193,10 @@ def complete_build(call: Call, task_id: int, build_id: int, srpm: str, rpms: lis
     for arch, paths in (logs or {}).items():
         for rel in paths:
             _import_log(_work(call, rel), build_dir(topdir, build) / "data" / "logs" / arch)
-    call.db.run("UPDATE builds SET state = ?, completion_time = ? WHERE id = ?",
-                (BS["COMPLETE"], clock.now(), build_id))
+    call.db.run(
+        "UPDATE builds SET state = ?, completion_time = ? WHERE id = ?",
+        (BS["COMPLETE"], clock.now(), build_id),
+    )
     notify_build(call.db, call.config, task_id, build_id)
     done = find_build(call.db, build_id, strict=True)
     assert done is not None
@@ -183,8 +213,9 @@ def _import_log(path: Path, logdir: Path) -> None:
 
 
 @API.export("host.moveBuildToScratch")
-def move_build_to_scratch(call: Call, task_id: int, srpm: str, rpms: list[str],
-                          logs: dict[str, list[str]] | None = None) -> None:
+def move_build_to_scratch(
+    call: Call, task_id: int, srpm: str, rpms: list[str], logs: dict[str, list[str]] | None = None
+) -> None:
     """Scratch results: files move to scratch/<owner>/task_<id>/, nothing is imported."""
     host = require_host(call)
     assert_task_host(call.db, task_id, host["id"])
@@ -202,13 +233,29 @@ def move_build_to_scratch(call: Call, task_id: int, srpm: str, rpms: list[str],
 
 
 @API.export("createEmptyBuild")
-def create_empty_build(call: Call, name: str, version: str, release: str, epoch: int | None,
-                       owner: Any = None, draft: bool = False) -> int:
+def create_empty_build(
+    call: Call,
+    name: str,
+    version: str,
+    release: str,
+    epoch: int | None,
+    owner: Any = None,
+    draft: bool = False,
+) -> int:
     """A COMPLETE build with no files yet (`koji import --create-build` uses it)."""
     session = require_perm(call, "admin")
-    return new_build(call.db, {"name": name, "version": version, "release": release,
-                               "epoch": epoch, "owner": session.user_id,
-                               "state": BS["COMPLETE"], "completion_time": clock.now()})
+    return new_build(
+        call.db,
+        {
+            "name": name,
+            "version": version,
+            "release": release,
+            "epoch": epoch,
+            "owner": session.user_id,
+            "state": BS["COMPLETE"],
+            "completion_time": clock.now(),
+        },
+    )
 
 
 def import_rpm_creating_build(call: Call, path: str, basename: str) -> dict[str, Any]:
@@ -231,8 +278,12 @@ def import_rpm(call: Call, path: str, basename: str) -> dict[str, Any]:
     if info["sourcepackage"] == 1:
         build = find_build(call.db, info)
         if build is None:
-            new_build(call.db, dict(info, owner=session.user_id, state=BS["COMPLETE"],
-                                    completion_time=clock.now()))
+            new_build(
+                call.db,
+                dict(
+                    info, owner=session.user_id, state=BS["COMPLETE"], completion_time=clock.now()
+                ),
+            )
             build = find_build(call.db, info, strict=True)
     else:
         build = find_build(call.db, koji.parse_NVRA(info["sourcerpm"]))

@@ -65,10 +65,11 @@ def add_rpm_sig(db: Cursor, topdir: Path, rpm: Row, sighdr: bytes) -> str:
         raise koji.GenericError(f"No such directory: {builddir}")
     sigkey = sighdr_key(sighdr, rpm)
     if db.one("SELECT 1 FROM rpm_sigs WHERE rpm_id = ? AND sigkey = ?", (rpm["id"], sigkey)):
-        raise koji.GenericError(
-            f"Signature already exists for package {_nvra(rpm)}, key {sigkey}")
-    db.run("INSERT INTO rpm_sigs (rpm_id, sigkey, sighash) VALUES (?, ?, ?)",
-           (rpm["id"], sigkey, hashlib.md5(sighdr, usedforsecurity=False).hexdigest()))
+        raise koji.GenericError(f"Signature already exists for package {_nvra(rpm)}, key {sigkey}")
+    db.run(
+        "INSERT INTO rpm_sigs (rpm_id, sigkey, sighash) VALUES (?, ?, ?)",
+        (rpm["id"], sigkey, hashlib.md5(sighdr, usedforsecurity=False).hexdigest()),
+    )
     path = builddir / koji.pathinfo.sighdr(dict(rpm), sigkey)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(sighdr)
@@ -99,8 +100,9 @@ def add_rpm_sig_call(call: Call, an_rpm: Any, data: Any) -> None:
 
 
 @API.export("queryRPMSigs")
-def query_rpm_sigs(call: Call, rpm_id: Any = None, sigkey: Any = None,
-                   queryOpts: Any = None) -> list[dict[str, Any]]:
+def query_rpm_sigs(
+    call: Call, rpm_id: Any = None, sigkey: Any = None, queryOpts: Any = None
+) -> list[dict[str, Any]]:
     if rpm_id is not None and not isinstance(rpm_id, int):
         row = find_rpm(call.db, rpm_id)
         if row is None:
@@ -109,13 +111,14 @@ def query_rpm_sigs(call: Call, rpm_id: Any = None, sigkey: Any = None,
     rows = call.db.rows(
         "SELECT * FROM rpm_sigs WHERE (? IS NULL OR rpm_id = ?) AND (? IS NULL OR sigkey = ?) "
         "ORDER BY rpm_id, sigkey",
-        (rpm_id, rpm_id, sigkey, sigkey.lower() if isinstance(sigkey, str) else sigkey))
-    return [{"rpm_id": r["rpm_id"], "sigkey": r["sigkey"], "sighash": r["sighash"]}
-            for r in rows]
+        (rpm_id, rpm_id, sigkey, sigkey.lower() if isinstance(sigkey, str) else sigkey),
+    )
+    return [{"rpm_id": r["rpm_id"], "sigkey": r["sigkey"], "sighash": r["sighash"]} for r in rows]
 
 
-def write_signed_rpm(db: Cursor, topdir: Path, an_rpm: Any, sigkey: str,
-                     force: bool = False) -> None:
+def write_signed_rpm(
+    db: Cursor, topdir: Path, an_rpm: Any, sigkey: str, force: bool = False
+) -> None:
     """Splice the cached header for `sigkey` into a signed copy of the rpm."""
     if not isinstance(sigkey, str):
         raise koji.ParameterError(f"sigkey must be a string: {sigkey!r}")

@@ -81,9 +81,11 @@ def run(db: Cursor, config: HubConfig) -> int:
     for task in free:
         need = max(0.0, task["weight"] - config.capacity_overcommit)
         options = [
-            h for h in hosts.values()
+            h
+            for h in hosts.values()
             if (task["channel_id"], task["arch"]) in h["_bins"]
-            and h["ready"] and h["_ntasks"] < h["_maxjobs"]
+            and h["ready"]
+            and h["_ntasks"] < h["_maxjobs"]
             and h["capacity"] - h["_load"] > need
             and h["id"] not in refused.get(task["id"], set())
         ]
@@ -130,7 +132,9 @@ def _hosts(db: Cursor, config: HubConfig) -> dict[int, dict[str, Any]]:
         hosts[row["id"]] = dict(
             row,
             _bins={(c, a) for c in channels for a in arches},
-            _load=0.0, _ntasks=0, _demand=0.0,
+            _load=0.0,
+            _ntasks=0,
+            _demand=0.0,
             _maxjobs=data.get("maxjobs") or config.max_jobs,
         )
     for task in db.rows(

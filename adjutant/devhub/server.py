@@ -46,8 +46,9 @@ _MAX_BODY = 256 * 1024 * 1024
 class HubState:
     """What every request handler shares: the store, settings, fault plan and keytab."""
 
-    def __init__(self, db: Database, config: rpc.HubConfig, faults: FaultPlan,
-                 keytab: Path | None = None) -> None:
+    def __init__(
+        self, db: Database, config: rpc.HubConfig, faults: FaultPlan, keytab: Path | None = None
+    ) -> None:
         self.db = db
         self.config = config
         self.faults = faults
@@ -58,8 +59,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], state: HubState,
-                 tls: ssl.SSLContext | None) -> None:
+    def __init__(
+        self, address: tuple[str, int], state: HubState, tls: ssl.SSLContext | None
+    ) -> None:
         self.state = state
         self.tls = tls
         super().__init__(address, _Handler)
@@ -96,14 +98,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
         if path.startswith(FILES_PATH + "/") or path == FILES_PATH:
-            self._serve_file(unquote(path[len(FILES_PATH):]), head=False)
+            self._serve_file(unquote(path[len(FILES_PATH) :]), head=False)
         else:
             self._send(404, b"not found\n", "text/plain")
 
     def do_HEAD(self) -> None:
         path = urlsplit(self.path).path
         if path.startswith(FILES_PATH + "/"):
-            self._serve_file(unquote(path[len(FILES_PATH):]), head=True)
+            self._serve_file(unquote(path[len(FILES_PATH) :]), head=True)
         else:
             self._send(404, b"", "text/plain")
 
@@ -127,8 +129,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Content-Type") == "application/octet-stream" or "filename=" in (
             parts.query
         ):
-            response = self._call("rawUpload", lambda call: uploads.raw_upload(
-                call, parts.query, body))
+            response = self._call(
+                "rawUpload", lambda call: uploads.raw_upload(call, parts.query, body)
+            )
             self._send(200, response.encode(), "text/xml")
             return
         principal: str | None = None
@@ -147,8 +150,9 @@ class _Handler(BaseHTTPRequestHandler):
         scheme, _, token = header.partition(" ")
         challenge = {"WWW-Authenticate": "Negotiate"}
         if scheme.lower() != "negotiate" or not token.strip():
-            self._send(401, b"Kerberos (Negotiate) authentication required\n", "text/plain",
-                       challenge)
+            self._send(
+                401, b"Kerberos (Negotiate) authentication required\n", "text/plain", challenge
+            )
             return None
         try:
             creds = gssapi.Credentials(usage="accept", store={"keytab": str(keytab)})
@@ -156,12 +160,14 @@ class _Handler(BaseHTTPRequestHandler):
             reply = context.step(base64.b64decode(token.strip()))
         except (GSSError, ValueError) as exc:
             log.info("Negotiate login refused: %s", exc)
-            self._send(401, f"Negotiate failed: {exc}\n".encode(errors="replace"),
-                       "text/plain", challenge)
+            self._send(
+                401, f"Negotiate failed: {exc}\n".encode(errors="replace"), "text/plain", challenge
+            )
             return None
         if not context.complete:
-            self._send(401, b"Negotiate needs more steps than devhub serves\n", "text/plain",
-                       challenge)
+            self._send(
+                401, b"Negotiate needs more steps than devhub serves\n", "text/plain", challenge
+            )
             return None
         extra = {"WWW-Authenticate": "Negotiate " + base64.b64encode(reply or b"").decode()}
         return str(context.initiator_name), extra
@@ -185,9 +191,14 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             with state.db.transaction() as cur:
                 session = sessions.load_session(cur, dict(self.headers.items()), method)
-                call = rpc.Call(db=cur, config=state.config, session=session,
-                                peer_cn=self._peer_cn(), faults=state.faults,
-                                gss_principal=principal)
+                call = rpc.Call(
+                    db=cur,
+                    config=state.config,
+                    session=session,
+                    peer_cn=self._peer_cn(),
+                    faults=state.faults,
+                    gss_principal=principal,
+                )
                 before = cur.changes()
                 result = work(call)
                 if cur.changes() != before:
@@ -235,8 +246,9 @@ class _Handler(BaseHTTPRequestHandler):
             with target.open("rb") as stream:
                 shutil.copyfileobj(stream, self.wfile)
 
-    def _send(self, status: int, body: bytes, ctype: str,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -260,13 +272,13 @@ def tls_context(server_pem: Path, ca_cert: Path) -> ssl.SSLContext:
 class Listener:
     """One listening socket served on a background thread."""
 
-    def __init__(self, state: HubState, host: str, port: int,
-                 tls: ssl.SSLContext | None) -> None:
+    def __init__(self, state: HubState, host: str, port: int, tls: ssl.SSLContext | None) -> None:
         self._server = _Server((host, port), state, tls)
         self.port = int(self._server.server_address[1])
         self.scheme = "https" if tls is not None else "http"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        name=f"devhub-{self.scheme}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"devhub-{self.scheme}", daemon=True
+        )
 
     def start(self) -> None:
         self._thread.start()

@@ -75,13 +75,16 @@ def add_krb_principal(db: Cursor, user_id: int, principal: str) -> None:
     owner = db.one("SELECT user_id FROM user_krb_principals WHERE principal = ?", (principal,))
     if owner is not None and owner["user_id"] != user_id:
         raise koji.GenericError(f"krb_principal {principal} is already in use")
-    db.run("INSERT OR IGNORE INTO user_krb_principals (user_id, principal) VALUES (?, ?)",
-           (user_id, principal))
+    db.run(
+        "INSERT OR IGNORE INTO user_krb_principals (user_id, principal) VALUES (?, ?)",
+        (user_id, principal),
+    )
 
 
 def krb_principals(db: Cursor, user_id: int) -> list[str]:
-    rows = db.rows("SELECT principal FROM user_krb_principals WHERE user_id = ? "
-                   "ORDER BY principal", (user_id,))
+    rows = db.rows(
+        "SELECT principal FROM user_krb_principals WHERE user_id = ? ORDER BY principal", (user_id,)
+    )
     return [row["principal"] for row in rows]
 
 

@@ -32,8 +32,14 @@ def _task_opts(call: Call, priority: int | None, channel: str | None) -> dict[st
 
 
 @API.export("build")
-def build(call: Call, src: str, target: str, opts: dict[str, Any] | None = None,
-          priority: int | None = None, channel: str | None = None) -> int:
+def build(
+    call: Call,
+    src: str,
+    target: str,
+    opts: dict[str, Any] | None = None,
+    priority: int | None = None,
+    channel: str | None = None,
+) -> int:
     """Create a `build` task for an uploaded SRPM path or an SCM URL."""
     session = require_login(call)
     if not isinstance(src, str) or not src:
@@ -41,24 +47,40 @@ def build(call: Call, src: str, target: str, opts: dict[str, Any] | None = None,
     opts = dict(opts or {})
     if target is not None:
         find_target(call.db, target, strict=True)
-    return make_task(call.db, "build", [src, target, opts], owner=session.user_id,
-                     **_task_opts(call, priority, channel))
+    return make_task(
+        call.db,
+        "build",
+        [src, target, opts],
+        owner=session.user_id,
+        **_task_opts(call, priority, channel),
+    )
 
 
 @API.export("chainBuild")
-def chain_build(call: Call, srcs: list[list[str]], target: str,
-                opts: dict[str, Any] | None = None, priority: int | None = None,
-                channel: str | None = None) -> int:
+def chain_build(
+    call: Call,
+    srcs: list[list[str]],
+    target: str,
+    opts: dict[str, Any] | None = None,
+    priority: int | None = None,
+    channel: str | None = None,
+) -> int:
     session = require_login(call)
     if not isinstance(srcs, list):
         raise koji.ParameterError("srcs must be a list of lists")
     find_target(call.db, target, strict=True)
-    return make_task(call.db, "chainbuild", [srcs, target, opts or {}], owner=session.user_id,
-                     **_task_opts(call, priority, channel))
+    return make_task(
+        call.db,
+        "chainbuild",
+        [srcs, target, opts or {}],
+        owner=session.user_id,
+        **_task_opts(call, priority, channel),
+    )
 
 
-def _check_package_listed(call: Call, tag: dict[str, Any], build: dict[str, Any],
-                          force: bool, session: Session | None) -> None:
+def _check_package_listed(
+    call: Call, tag: dict[str, Any], build: dict[str, Any], force: bool, session: Session | None
+) -> None:
     entry = package_listed(call.db, tag["id"], build["pkg_id"])
     problem = None
     if entry is None:
@@ -74,29 +96,38 @@ def _check_package_listed(call: Call, tag: dict[str, Any], build: dict[str, Any]
 
 
 @API.export("tagBuild")
-def tag_build_call(call: Call, tag: Any, build: Any, force: bool = False,
-                   fromtag: Any = None) -> int:
+def tag_build_call(
+    call: Call, tag: Any, build: Any, force: bool = False, fromtag: Any = None
+) -> int:
     """Ask for a build to be tagged: checks, then a tagBuild task a build host runs."""
     session = require_login(call)
     build_row = find_build(call.db, build, strict=True)
     tag_row = find_tag(call.db, tag, strict=True)
     assert build_row is not None and tag_row is not None
     if build_row["state"] != BS["COMPLETE"]:
-        raise koji.TagError(f"build {build_info(call.db, build_row)['nvr']} not complete: "
-                            f"state {BS[build_row['state']]}")
+        raise koji.TagError(
+            f"build {build_info(call.db, build_row)['nvr']} not complete: "
+            f"state {BS[build_row['state']]}"
+        )
     fromtag_id = None
     if fromtag:
         from_row = find_tag(call.db, fromtag, strict=True)
         assert from_row is not None
         fromtag_id = from_row["id"]
     _check_package_listed(call, tag_row, build_row, force, session)
-    return make_task(call.db, "tagBuild", [tag_row["id"], build_row["id"], force, fromtag_id],
-                     owner=session.user_id, priority=10)
+    return make_task(
+        call.db,
+        "tagBuild",
+        [tag_row["id"], build_row["id"], force, fromtag_id],
+        owner=session.user_id,
+        priority=10,
+    )
 
 
 @API.export("host.tagBuild")
-def host_tag_build(call: Call, task_id: int, tag: Any, build: Any, force: bool = False,
-                   fromtag: Any = None) -> None:
+def host_tag_build(
+    call: Call, task_id: int, tag: Any, build: Any, force: bool = False, fromtag: Any = None
+) -> None:
     """Tag (or move) the build as the task's owner."""
     host = require_host(call)
     assert_task_host(call.db, task_id, host["id"])
@@ -104,14 +135,19 @@ def host_tag_build(call: Call, task_id: int, tag: Any, build: Any, force: bool =
     build_row = find_build(call.db, build, strict=True)
     tag_row = find_tag(call.db, tag, strict=True)
     assert task is not None and build_row is not None and tag_row is not None
-    hub_policy.check(call.db, "tag", {"tag": tag_row["id"], "build": build_row["id"],
-                                       "user_id": task["owner"]}, task["owner"])
+    hub_policy.check(
+        call.db,
+        "tag",
+        {"tag": tag_row["id"], "build": build_row["id"], "user_id": task["owner"]},
+        task["owner"],
+    )
     _check_package_listed(call, tag_row, build_row, force, call.session)
     if fromtag:
         from_row = find_tag(call.db, fromtag, strict=True)
         assert from_row is not None
-        call.db.run("UPDATE tag_listing SET revoke_event = ? WHERE tag_id = ? AND build_id = ? "
-                    "AND revoke_event IS NULL",
-                    (call.db.new_event(), from_row["id"], build_row["id"]))
+        call.db.run(
+            "UPDATE tag_listing SET revoke_event = ? WHERE tag_id = ? AND build_id = ? "
+            "AND revoke_event IS NULL",
+            (call.db.new_event(), from_row["id"], build_row["id"]),
+        )
     tag_build(call.db, tag_row["id"], build_row["id"])
-

@@ -43,7 +43,10 @@ def tag_info(row: Row) -> dict[str, Any]:
 
 
 def create_tag(
-    db: Cursor, name: str, arches: str | None = None, extra: dict[str, Any] | None = None,
+    db: Cursor,
+    name: str,
+    arches: str | None = None,
+    extra: dict[str, Any] | None = None,
     parents: list[str] | None = None,
 ) -> int:
     """Create a tag (optionally inheriting from `parents` in priority order)."""
@@ -55,8 +58,7 @@ def create_tag(
     arch_text = koji.parse_arches(arches, strict=True, allow_none=True)
     event = db.new_event()
     tag_id = db.run(
-        "INSERT INTO tags (name, arches, extra, create_event, change_event) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO tags (name, arches, extra, create_event, change_event) VALUES (?, ?, ?, ?, ?)",
         (name, arch_text, json.dumps(extra or {}), event, event),
     )
     for priority, parent in enumerate(parents or []):
@@ -65,8 +67,13 @@ def create_tag(
 
 
 def add_inheritance(
-    db: Cursor, tag_id: int, parent: Any, priority: int, maxdepth: int | None = None,
-    intransitive: bool = False, noconfig: bool = False,
+    db: Cursor,
+    tag_id: int,
+    parent: Any,
+    priority: int,
+    maxdepth: int | None = None,
+    intransitive: bool = False,
+    noconfig: bool = False,
 ) -> None:
     parent_row = find_tag(db, parent, strict=True)
     assert parent_row is not None
@@ -116,14 +123,21 @@ def full_inheritance(db: Cursor, tag_id: int) -> list[dict[str, Any]]:
             limit = link["maxdepth"] if link["maxdepth"] is not None else maxdepth
             if maxdepth is not None:
                 limit = min(limit, maxdepth) if limit is not None else maxdepth
-            out.append({
-                "parent_id": link["parent_id"], "name": link["name"],
-                "child_id": child, "priority": link["priority"],
-                "maxdepth": link["maxdepth"], "intransitive": bool(link["intransitive"]),
-                "noconfig": bool(link["noconfig"]), "pkg_filter": link["pkg_filter"] or "",
-                "currdepth": depth, "nextdepth": None if limit is None else limit - 1,
-                "filter": [],
-            })
+            out.append(
+                {
+                    "parent_id": link["parent_id"],
+                    "name": link["name"],
+                    "child_id": child,
+                    "priority": link["priority"],
+                    "maxdepth": link["maxdepth"],
+                    "intransitive": bool(link["intransitive"]),
+                    "noconfig": bool(link["noconfig"]),
+                    "pkg_filter": link["pkg_filter"] or "",
+                    "currdepth": depth,
+                    "nextdepth": None if limit is None else limit - 1,
+                    "filter": [],
+                }
+            )
             if limit is None or limit > 1:
                 walk(link["parent_id"], depth + 1, None if limit is None else limit - 1)
 
@@ -159,8 +173,9 @@ def build_config(db: Cursor, tag: Any) -> dict[str, Any]:
 
 
 @API.export("getTag")
-def get_tag(call: Call, tagInfo: Any, strict: bool = False, event: Any = None,
-            blocked: bool = False) -> Any:
+def get_tag(
+    call: Call, tagInfo: Any, strict: bool = False, event: Any = None, blocked: bool = False
+) -> Any:
     row = find_tag(call.db, tagInfo, strict)
     return tag_info(row) if row is not None else None
 
@@ -190,30 +205,55 @@ def get_tag_id(call: Call, info: Any, strict: bool = False, create: bool = False
 
 
 @API.export("listTags")
-def list_tags(call: Call, build: Any = None, package: Any = None, perms: bool = True,
-              queryOpts: Any = None, pattern: str | None = None) -> list[dict[str, Any]]:
+def list_tags(
+    call: Call,
+    build: Any = None,
+    package: Any = None,
+    perms: bool = True,
+    queryOpts: Any = None,
+    pattern: str | None = None,
+) -> list[dict[str, Any]]:
     rows = call.db.rows("SELECT * FROM tags ORDER BY name")
     if build is not None:
-        ids = {r["tag_id"] for r in call.db.rows(
-            "SELECT tag_id FROM tag_listing WHERE build_id = ? AND revoke_event IS NULL",
-            (_build_id(call.db, build),))}
+        ids = {
+            r["tag_id"]
+            for r in call.db.rows(
+                "SELECT tag_id FROM tag_listing WHERE build_id = ? AND revoke_event IS NULL",
+                (_build_id(call.db, build),),
+            )
+        }
         rows = [r for r in rows if r["id"] in ids]
     if package is not None:
         column = "p.id" if isinstance(package, int) else "p.name"
-        ids = {r["tag_id"] for r in call.db.rows(
-            f"SELECT tp.tag_id FROM tag_packages tp JOIN packages p ON p.id = tp.package_id "
-            f"WHERE {column} = ?", (package,))}
-        if not ids and call.db.one(f"SELECT 1 FROM packages p WHERE {column} = ?",
-                                   (package,)) is None:
+        ids = {
+            r["tag_id"]
+            for r in call.db.rows(
+                f"SELECT tp.tag_id FROM tag_packages tp JOIN packages p ON p.id = tp.package_id "
+                f"WHERE {column} = ?",
+                (package,),
+            )
+        }
+        if (
+            not ids
+            and call.db.one(f"SELECT 1 FROM packages p WHERE {column} = ?", (package,)) is None
+        ):
             raise koji.GenericError(f"No such package: {package}")
         rows = [r for r in rows if r["id"] in ids]
     return [tag_info(r) for r in rows]
 
 
 @API.export("createTag")
-def create_tag_call(call: Call, name: str, parent: Any = None, arches: str | None = None,
-                    perm: Any = None, locked: bool = False, maven_support: bool = False,
-                    maven_include_all: bool = False, extra: Any = None) -> int:
+def create_tag_call(
+    call: Call,
+    name: str,
+    parent: Any = None,
+    arches: str | None = None,
+    perm: Any = None,
+    locked: bool = False,
+    maven_support: bool = False,
+    maven_include_all: bool = False,
+    extra: Any = None,
+) -> int:
     require_perm(call, "tag")
     return create_tag(call.db, name, arches, extra, [parent] if parent else None)
 
@@ -232,8 +272,9 @@ def edit_tag2(call: Call, tagInfo: Any, **kwargs: Any) -> None:
         arches = koji.parse_arches(kwargs.pop("arches"), strict=True, allow_none=True)
         call.db.run("UPDATE tags SET arches = ? WHERE id = ?", (arches, row["id"]))
     if "locked" in kwargs:
-        call.db.run("UPDATE tags SET locked = ? WHERE id = ?",
-                    (int(bool(kwargs.pop("locked"))), row["id"]))
+        call.db.run(
+            "UPDATE tags SET locked = ? WHERE id = ?", (int(bool(kwargs.pop("locked"))), row["id"])
+        )
     if "name" in kwargs:
         call.db.run("UPDATE tags SET name = ? WHERE id = ?", (kwargs.pop("name"), row["id"]))
     touch_tag(call.db, row["id"])
@@ -245,8 +286,9 @@ def get_build_config(call: Call, tag: Any, event: Any = None) -> dict[str, Any]:
 
 
 @API.export("getFullInheritance")
-def get_full_inheritance(call: Call, tag: Any, event: Any = None, reverse: bool = False,
-                         **kw: Any) -> list[dict[str, Any]]:
+def get_full_inheritance(
+    call: Call, tag: Any, event: Any = None, reverse: bool = False, **kw: Any
+) -> list[dict[str, Any]]:
     row = find_tag(call.db, tag, strict=True)
     assert row is not None
     return full_inheritance(call.db, row["id"])
@@ -260,8 +302,9 @@ def get_inheritance_data(call: Call, tag: Any, event: Any = None) -> list[dict[s
 
 
 @API.export("setInheritanceData")
-def set_inheritance_data(call: Call, tag: Any, data: list[dict[str, Any]],
-                         clear: bool = False) -> None:
+def set_inheritance_data(
+    call: Call, tag: Any, data: list[dict[str, Any]], clear: bool = False
+) -> None:
     require_perm(call, "tag")
     row = find_tag(call.db, tag, strict=True)
     assert row is not None
@@ -269,9 +312,17 @@ def set_inheritance_data(call: Call, tag: Any, data: list[dict[str, Any]],
         call.db.run("DELETE FROM tag_inheritance WHERE tag_id = ?", (row["id"],))
     for link in data:
         if link.get("delete link"):
-            call.db.run("DELETE FROM tag_inheritance WHERE tag_id = ? AND parent_id = ?",
-                        (row["id"], link["parent_id"]))
+            call.db.run(
+                "DELETE FROM tag_inheritance WHERE tag_id = ? AND parent_id = ?",
+                (row["id"], link["parent_id"]),
+            )
             continue
-        add_inheritance(call.db, row["id"], link["parent_id"], int(link.get("priority", 0)),
-                        link.get("maxdepth"), bool(link.get("intransitive")),
-                        bool(link.get("noconfig")))
+        add_inheritance(
+            call.db,
+            row["id"],
+            link["parent_id"],
+            int(link.get("priority", 0)),
+            link.get("maxdepth"),
+            bool(link.get("intransitive")),
+            bool(link.get("noconfig")),
+        )

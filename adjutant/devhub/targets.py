@@ -17,9 +17,12 @@ def target_info(db: Cursor, row: Row) -> dict[str, Any]:
     dest_tag = find_tag(db, row["dest_tag"], strict=True)
     assert build_tag is not None and dest_tag is not None
     return {
-        "id": row["id"], "name": row["name"],
-        "build_tag": build_tag["id"], "build_tag_name": build_tag["name"],
-        "dest_tag": dest_tag["id"], "dest_tag_name": dest_tag["name"],
+        "id": row["id"],
+        "name": row["name"],
+        "build_tag": build_tag["id"],
+        "build_tag_name": build_tag["name"],
+        "dest_tag": dest_tag["id"],
+        "dest_tag_name": dest_tag["name"],
     }
 
 
@@ -41,8 +44,9 @@ def create_target(db: Cursor, name: str, build_tag: Any, dest_tag: Any) -> int:
     b = find_tag(db, build_tag, strict=True)
     d = find_tag(db, dest_tag, strict=True)
     assert b is not None and d is not None
-    return db.run("INSERT INTO targets (name, build_tag, dest_tag) VALUES (?, ?, ?)",
-                  (name, b["id"], d["id"]))
+    return db.run(
+        "INSERT INTO targets (name, build_tag, dest_tag) VALUES (?, ?, ?)", (name, b["id"], d["id"])
+    )
 
 
 @API.export("createBuildTarget")
@@ -57,8 +61,14 @@ def get_build_target(call: Call, info: Any, event: Any = None, strict: bool = Fa
 
 
 @API.export("getBuildTargets")
-def get_build_targets(call: Call, info: Any = None, event: Any = None, buildTagID: Any = None,
-                      destTagID: Any = None, queryOpts: Any = None) -> list[dict[str, Any]]:
+def get_build_targets(
+    call: Call,
+    info: Any = None,
+    event: Any = None,
+    buildTagID: Any = None,
+    destTagID: Any = None,
+    queryOpts: Any = None,
+) -> list[dict[str, Any]]:
     targets = [target_info(call.db, r) for r in call.db.rows("SELECT * FROM targets ORDER BY name")]
     if info is not None:
         targets = [t for t in targets if info in (t["id"], t["name"])]
@@ -67,5 +77,3 @@ def get_build_targets(call: Call, info: Any = None, event: Any = None, buildTagI
     if destTagID is not None:
         targets = [t for t in targets if destTagID in (t["dest_tag"], t["dest_tag_name"])]
     return targets
-
-

@@ -39,9 +39,17 @@ def decode_request(text: str) -> list[Any]:
 
 
 def make_task(
-    db: Cursor, method: str, arglist: list[Any], *, owner: int | None = None,
-    parent: int | None = None, label: str | None = None, arch: str | None = None,
-    priority: int | None = None, channel: str | None = None, assign: Any = None,
+    db: Cursor,
+    method: str,
+    arglist: list[Any],
+    *,
+    owner: int | None = None,
+    parent: int | None = None,
+    label: str | None = None,
+    arch: str | None = None,
+    priority: int | None = None,
+    channel: str | None = None,
+    assign: Any = None,
 ) -> int:
     """Create a task as the hub's make_task does, returning its id."""
     if not isinstance(method, str) or not method:
@@ -84,9 +92,17 @@ def make_task(
         "INSERT INTO tasks (method, state, owner, host_id, parent, label, arch, channel_id, "
         "priority, request, create_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            method, state, owner, host_id, parent, label, arch, channel_row["id"],
+            method,
+            state,
+            owner,
+            host_id,
+            parent,
+            label,
+            arch,
+            channel_row["id"],
             koji.PRIO_DEFAULT if priority is None else int(priority),
-            encode_request(method, arglist), clock.now(),
+            encode_request(method, arglist),
+            clock.now(),
         ),
     )
 
@@ -203,9 +219,7 @@ def _require_canceller(call: Call, row: Row) -> None:
 
 
 @API.export("getTaskInfo")
-def get_task_info(
-    call: Call, task_id: Any, request: bool = False, strict: bool = False
-) -> Any:
+def get_task_info(call: Call, task_id: Any, request: bool = False, strict: bool = False) -> Any:
     if isinstance(task_id, list | tuple):
         return [get_task_info(call, t, request, strict) for t in task_id]
     row = task_row(call.db, int(task_id), strict=strict)
@@ -272,8 +286,11 @@ def list_tasks(call: Call, opts: dict[str, Any] | None = None, queryOpts: Any = 
     for key, column, newer in _TIME_FILTERS:
         if opts.get(key) is not None:
             bound = float(opts[key])
-            rows = [r for r in rows if r[column] is not None
-                    and (r[column] > bound if newer else r[column] < bound)]
+            rows = [
+                r
+                for r in rows
+                if r[column] is not None and (r[column] > bound if newer else r[column] < bound)
+            ]
     if query_opts.get("countOnly"):
         return len(rows)
     order = str(query_opts.get("order") or "id")
@@ -282,7 +299,7 @@ def list_tasks(call: Call, opts: dict[str, Any] | None = None, queryOpts: Any = 
     rows.sort(key=lambda r: (r.get(key_name) is None, r.get(key_name)), reverse=reverse)
     offset = int(query_opts.get("offset") or 0)
     limit = query_opts.get("limit")
-    rows = rows[offset:offset + int(limit)] if limit is not None else rows[offset:]
+    rows = rows[offset : offset + int(limit)] if limit is not None else rows[offset:]
     out = []
     for row in rows:
         info = task_info(row)
@@ -298,10 +315,14 @@ def list_tasks(call: Call, opts: dict[str, Any] | None = None, queryOpts: Any = 
 
 
 _TIME_FILTERS = (
-    ("createdBefore", "create_time", False), ("createdAfter", "create_time", True),
-    ("startedBefore", "start_time", False), ("startedAfter", "start_time", True),
-    ("completeBefore", "completion_time", False), ("completeAfter", "completion_time", True),
-    ("completedBefore", "completion_time", False), ("completedAfter", "completion_time", True),
+    ("createdBefore", "create_time", False),
+    ("createdAfter", "create_time", True),
+    ("startedBefore", "start_time", False),
+    ("startedAfter", "start_time", True),
+    ("completeBefore", "completion_time", False),
+    ("completeAfter", "completion_time", True),
+    ("completedBefore", "completion_time", False),
+    ("completedAfter", "completion_time", True),
 )
 
 

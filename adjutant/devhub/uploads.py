@@ -112,18 +112,29 @@ def raw_upload(call: Call, query: str, body: bytes) -> dict[str, Any]:
             if size_now != offset + len(body):
                 raise koji.GenericError(
                     f"Incorrect upload length for {path}: got {size_now}, "
-                    f"expected {offset + len(body)}")
+                    f"expected {offset + len(body)}"
+                )
     finally:
         os.close(fd)
     digest = _VERIFY[verify]()
     digest.update(body)
-    return {"size": len(body), "fileverify": verify, "offset": offset,
-            "hexdigest": digest.hexdigest()}
+    return {
+        "size": len(body),
+        "fileverify": verify,
+        "offset": offset,
+        "hexdigest": digest.hexdigest(),
+    }
 
 
 @API.export("checkUpload")
-def check_upload(call: Call, path: str, name: str, verify: str | None = None,
-                 tail: int | None = None, volume: Any = None) -> dict[str, Any] | None:
+def check_upload(
+    call: Call,
+    path: str,
+    name: str,
+    verify: str | None = None,
+    tail: int | None = None,
+    volume: Any = None,
+) -> dict[str, Any] | None:
     target = upload_path(call, path, name, create=False)
     st = _check_destination(target)
     if st is None:
@@ -144,8 +155,17 @@ def check_upload(call: Call, path: str, name: str, verify: str | None = None,
 
 
 @API.export("uploadFile")
-def upload_file(call: Call, path: str, name: str, size: Any, md5sum: Any, offset: Any,
-                data: str, volume: Any = None, checksum: Any = None) -> bool:
+def upload_file(
+    call: Call,
+    path: str,
+    name: str,
+    size: Any,
+    md5sum: Any,
+    offset: Any,
+    data: str,
+    volume: Any = None,
+    checksum: Any = None,
+) -> bool:
     """Legacy base64 upload, in the hub's order: a chunk whose size or digest is wrong answers
     False before the directory is even looked at; offset -1 ends the file (truncated to
     `size`) and answers whether the whole file's digest matches."""
@@ -210,8 +230,9 @@ def _task_dir(call: Call, task_id: int) -> Path:
 
 
 @API.export("listTaskOutput")
-def list_task_output(call: Call, taskID: int, stat: bool = False, all_volumes: bool = False,
-                     strict: bool = False) -> Any:
+def list_task_output(
+    call: Call, taskID: int, stat: bool = False, all_volumes: bool = False, strict: bool = False
+) -> Any:
     base = _task_dir(call, taskID)
     names: list[str] = []
     if base.is_dir():
@@ -223,8 +244,12 @@ def list_task_output(call: Call, taskID: int, stat: bool = False, all_volumes: b
     out: dict[str, Any] = {}
     for name in names:
         st = (base / name).stat()
-        info = {"st_size": str(st.st_size), "st_atime": st.st_atime,
-                "st_mtime": st.st_mtime, "st_ctime": st.st_ctime}
+        info = {
+            "st_size": str(st.st_size),
+            "st_atime": st.st_atime,
+            "st_mtime": st.st_mtime,
+            "st_ctime": st.st_ctime,
+        }
         if all_volumes:
             out[name] = {"DEFAULT": info} if stat else ["DEFAULT"]
         else:
@@ -233,8 +258,9 @@ def list_task_output(call: Call, taskID: int, stat: bool = False, all_volumes: b
 
 
 @API.export("downloadTaskOutput")
-def download_task_output(call: Call, taskID: int, fileName: str, offset: int = 0,
-                         size: int = -1, volume: Any = None) -> str:
+def download_task_output(
+    call: Call, taskID: int, fileName: str, offset: int = 0, size: int = -1, volume: Any = None
+) -> str:
     base = _task_dir(call, taskID)
     rel = os.path.normpath(fileName)
     if os.path.isabs(rel) or rel.startswith(".."):

@@ -16,8 +16,9 @@ def _header_list(header: Any, field: str) -> list[str]:
     return [str(a) for a in koji.get_header_field(header, field) or []]
 
 
-def build_arches(config: Mapping[str, Any], header: Any, extra_arches: str | None,
-                 override: str | None) -> list[str]:
+def build_arches(
+    config: Mapping[str, Any], header: Any, extra_arches: str | None, override: str | None
+) -> list[str]:
     """The arches to build, in order.
 
     Tag arches plus the package's extra arches; the SRPM's BuildArchs replaces them;
@@ -45,8 +46,7 @@ def build_arches(config: Mapping[str, Any], header: Any, extra_arches: str | Non
         arches.append("noarch")
     if override:
         arches = override.split()
-    chosen = [a for a in dict.fromkeys(arches)
-              if a == "noarch" or koji.canonArch(a) in tag_arches]
+    chosen = [a for a in dict.fromkeys(arches) if a == "noarch" or koji.canonArch(a) in tag_arches]
     if not chosen:
         raise koji.BuildError("No matching arches were found")
     return chosen
@@ -68,8 +68,9 @@ def noarch_task_arch(config: Mapping[str, Any], header: Any) -> list[str]:
         return []
     tag_arches = [koji.canonArch(a) for a in (config.get("arches") or "").split()]
     if noarch_arches:
-        arches = [a for a in (koji.canonArch(x) for x in str(noarch_arches).split())
-                  if a in tag_arches]
+        arches = [
+            a for a in (koji.canonArch(x) for x in str(noarch_arches).split()) if a in tag_arches
+        ]
     else:
         arches = list(tag_arches)
     if exclusive:
@@ -79,5 +80,6 @@ def noarch_task_arch(config: Mapping[str, Any], header: Any) -> list[str]:
     if not arches:
         raise koji.BuildError(
             f"No valid arches were found. tag {tag_arches!r}, extra {noarch_arches!r}, "
-            f"exclusive {exclusive!r}, exclude {exclude!r}")
+            f"exclusive {exclusive!r}, exclude {exclude!r}"
+        )
     return [] if set(arches) == set(tag_arches) else arches

@@ -67,8 +67,9 @@ class BuildTask(BaseTaskHandler):  # type: ignore[misc]
         from_scm = bool(SCM.is_scm_url(src))
         self._check_policies(src, build_tag, dest_tag, target_info, from_scm)
         if repo_info is None:
-            repo_info = self.getRepo(build_tag, builds=self.opts.get("wait_builds"),
-                                     wait=self.opts.get("wait_repo"))
+            repo_info = self.getRepo(
+                build_tag, builds=self.opts.get("wait_builds"), wait=self.opts.get("wait_repo")
+            )
             self.event_id = self.session.getLastEvent()["id"]
         srpm, source = self._get_srpm(src, build_tag, repo_info["id"], from_scm)
         header = self._read_srpm_header(srpm)
@@ -78,21 +79,26 @@ class BuildTask(BaseTaskHandler):  # type: ignore[misc]
             data["source"] = source["source"]
             data["extra"] = {"source": {"original_url": source["url"]}}
         if self.opts.get("custom_user_metadata"):
-            data.setdefault("extra", {})["custom_user_metadata"] = self.opts[
-                "custom_user_metadata"]
+            data.setdefault("extra", {})["custom_user_metadata"] = self.opts["custom_user_metadata"]
         extra_arches = self._check_package(dest_tag, data["name"], target_info)
         config = self.session.getBuildConfig(build_tag, event=self.event_id)
-        arches = build_arches(config, header, extra_arches,
-                              self.opts.get("arch_override") if self.opts.get("scratch") else None)
+        arches = build_arches(
+            config,
+            header,
+            extra_arches,
+            self.opts.get("arch_override") if self.opts.get("scratch") else None,
+        )
         if self.opts.get("draft"):
             data["draft"] = self.opts["draft"]
         scratch = bool(self.opts.get("scratch"))
         build_id = None if scratch else self.session.host.initBuild(data)
         failany = bool(self.opts.get("fail_fast")) or not getattr(
-            self.options, "build_arch_can_fail", False)
+            self.options, "build_arch_can_fail", False
+        )
         try:
-            srpm, rpms, brmap, logs = self._run_builds(srpm, build_tag, arches,
-                                                       repo_info["id"], failany)
+            srpm, rpms, brmap, logs = self._run_builds(
+                srpm, build_tag, arches, repo_info["id"], failany
+            )
             if scratch:
                 self.session.host.moveBuildToScratch(self.id, srpm, rpms, logs=logs)
             else:
@@ -105,8 +111,12 @@ class BuildTask(BaseTaskHandler):  # type: ignore[misc]
             raise
         if not self.opts.get("skip_tag") and not scratch:
             task_id = self.session.host.subtask(
-                method="tagBuild", arglist=[dest_tag, build_id, False, None, True],
-                label="tag", parent=self.id, arch="noarch")
+                method="tagBuild",
+                arglist=[dest_tag, build_id, False, None, True],
+                label="tag",
+                parent=self.id,
+                arch="noarch",
+            )
             self.wait(task_id)
 
     # -- steps ----------------------------------------------------------------------------
@@ -123,14 +133,16 @@ class BuildTask(BaseTaskHandler):  # type: ignore[misc]
             raise koji.BuildError(f"Bad repo: {repo['id']} ({state})")
         return repo, repo["create_event"]
 
-    def _tags(self, target: object, repo: dict[str, Any] | None
-              ) -> tuple[int, int, dict[str, Any] | None]:
+    def _tags(
+        self, target: object, repo: dict[str, Any] | None
+    ) -> tuple[int, int, dict[str, Any] | None]:
         """(build tag id, destination tag id, target info) as kojid resolves them."""
         info = self.session.getBuildTarget(target, event=self.event_id) if target else None
         if info:
             if repo is not None and repo["tag_id"] != info["build_tag"]:
                 raise koji.BuildError(
-                    f"Repo/Target mismatch: {repo['tag_name']}/{info['build_tag_name']}")
+                    f"Repo/Target mismatch: {repo['tag_name']}/{info['build_tag_name']}"
+                )
             return info["build_tag"], info["dest_tag"], info
         if repo is None:
             raise koji.GenericError(f"unknown build target: {target}")
@@ -142,13 +154,19 @@ class BuildTask(BaseTaskHandler):  # type: ignore[misc]
             raise koji.GenericError(f"neither tag nor target: {target}")
         return repo["tag_id"], tag["id"], None
 
-    def _check_policies(self, src: str, build_tag: int, dest_tag: int,
-                        target: dict[str, Any] | None, from_scm: bool) -> None:
+    def _check_policies(
+        self, src: str, build_tag: int, dest_tag: int, target: dict[str, Any] | None, from_scm: bool
+    ) -> None:
         owner = self.session.getTaskInfo(self.id)["owner"]
         data: dict[str, Any] = {
-            "user_id": owner, "source": src, "task_id": self.id, "build_tag": build_tag,
-            "skip_tag": bool(self.opts.get("skip_tag")), "scratch": self.opts.get("scratch"),
-            "draft": self.opts.get("draft"), "from_scm": from_scm,
+            "user_id": owner,
+            "source": src,
+            "task_id": self.id,
+            "build_tag": build_tag,
+            "skip_tag": bool(self.opts.get("skip_tag")),
+            "scratch": self.opts.get("scratch"),
+            "draft": self.opts.get("draft"),
+            "from_scm": from_scm,
             "repo_id": self.opts.get("repo_id"),
         }
         if target:
@@ -161,8 +179,9 @@ class BuildTask(BaseTaskHandler):  # type: ignore[misc]
             self.session.host.assertPolicy("build_from_repo_id", data)
         self.session.host.assertPolicy("build_rpm", data)
 
-    def _get_srpm(self, src: str, build_tag: int, repo_id: int, from_scm: bool
-                  ) -> tuple[str, dict[str, Any] | None]:
+    def _get_srpm(
+        self, src: str, build_tag: int, repo_id: int, from_scm: bool
+    ) -> tuple[str, dict[str, Any] | None]:
         """The SRPM to build (work/ relpath) and its source record, via a subtask if needed."""
         if from_scm:
             method = "buildSRPMFromSCM"
@@ -177,22 +196,28 @@ class BuildTask(BaseTaskHandler):  # type: ignore[misc]
         task_id = self.session.host.subtask(
             method=method,
             arglist=[src, build_tag, {"repo_id": repo_id, "scratch": self.opts.get("scratch")}],
-            label="srpm", arch=self._task_arch("noarch", None, build_tag), parent=self.id)
+            label="srpm",
+            arch=self._task_arch("noarch", None, build_tag),
+            parent=self.id,
+        )
         result = self.wait(task_id)[task_id]
         if "source" not in result:
             self.logger.warning("subtask did not provide source data")
         return result["srpm"], result.get("source")
 
     def _read_srpm_header(self, srpm: str) -> Any:
-        with koji.openRemoteFile(f"work/{srpm}", topurl=self.options.topurl,
-                                 topdir=self.options.topdir, tempdir=self.workdir) as stream:
+        with koji.openRemoteFile(
+            f"work/{srpm}",
+            topurl=self.options.topurl,
+            topdir=self.options.topdir,
+            tempdir=self.workdir,
+        ) as stream:
             header = koji.get_rpm_header(stream)
         if not koji.get_header_field(header, "sourcepackage"):
             raise koji.BuildError(f"{srpm} is not a source package")
         return header
 
-    def _check_package(self, dest_tag: int, name: str,
-                       target: dict[str, Any] | None) -> str | None:
+    def _check_package(self, dest_tag: int, name: str, target: dict[str, Any] | None) -> str | None:
         """The package's extra arches; a listed, unblocked package unless scratch/skip_tag."""
         config = self.session.getPackageConfig(dest_tag, name, event=self.event_id)
         if not self.opts.get("skip_tag") and not self.opts.get("scratch"):
@@ -214,15 +239,19 @@ class BuildTask(BaseTaskHandler):  # type: ignore[misc]
         choices = noarch_task_arch(config, header)
         return random.choice(choices) if choices else "noarch"
 
-    def _run_builds(self, srpm: str, build_tag: int, arches: list[str], repo_id: int,
-                    failany: bool) -> tuple[str, list[str], dict[str, int], dict[str, list[str]]]:
+    def _run_builds(
+        self, srpm: str, build_tag: int, arches: list[str], repo_id: int, failany: bool
+    ) -> tuple[str, list[str], dict[str, int], dict[str, list[str]]]:
         """One buildArch per arch (the first keeps the SRPM); merged as kojid merges them."""
         subtasks: dict[str, int] = {}
         for index, arch in enumerate(arches):
             subtasks[arch] = self.session.host.subtask(
                 method="buildArch",
                 arglist=[srpm, build_tag, arch, index == 0, {"repo_id": repo_id}],
-                label=arch, parent=self.id, arch=self._task_arch(arch, srpm, build_tag))
+                label=arch,
+                parent=self.id,
+                arch=self._task_arch(arch, srpm, build_tag),
+            )
         results = self.wait(list(subtasks.values()), all=True, failany=failany)
         rpms: list[str] = []
         brmap: dict[str, int] = {}

@@ -39,8 +39,9 @@ class BuildSRPMFromSCMTask(SrpmTask):
         checkout = checkout_of(scm)
         settings = self.context.settings
         event = self.session.repoInfo(repo_id, strict=True)["create_event"]
-        br_arch = self.find_arch("noarch", self.session.host.getHost(),
-                                 self.session.getBuildConfig(tag, event=event))
+        br_arch = self.find_arch(
+            "noarch", self.session.host.getHost(), self.session.getBuildConfig(tag, event=event)
+        )
         backend = self.context.make_backend()
         choice = self.provide_image(backend)
         mounts: tuple[Mount, ...] = ()
@@ -73,13 +74,19 @@ class BuildSRPMFromSCMTask(SrpmTask):
         kojid = self.context.settings.kojid
         task = self.session.getTaskInfo(self.id)
         channel = self.session.getChannel(task["channel_id"])
-        policy_data = {"user_id": task["owner"], "channel": channel["name"] if channel else None,
-                       "scratch": opts.get("scratch")}
+        policy_data = {
+            "user_id": task["owner"],
+            "channel": channel["name"] if channel else None,
+            "scratch": opts.get("scratch"),
+        }
         try:
-            scm.assert_allowed(allowed=kojid.allowed_scms, session=self.session,
-                               by_config=kojid.allowed_scms_use_config,
-                               by_policy=kojid.allowed_scms_use_policy,
-                               policy_data=policy_data)
+            scm.assert_allowed(
+                allowed=kojid.allowed_scms,
+                session=self.session,
+                by_config=kojid.allowed_scms_use_config,
+                by_policy=kojid.allowed_scms_use_policy,
+                policy_data=policy_data,
+            )
         except koji.BuildError:
             raise
         except koji.GenericError as exc:

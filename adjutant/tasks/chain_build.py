@@ -24,10 +24,14 @@ def check_levels(srcs: object) -> list[list[str]]:
     if not isinstance(srcs, list) or not srcs:
         raise koji.BuildError(f"chainbuild: expected a list of build levels, got {srcs!r}")
     for level in srcs:
-        if not isinstance(level, list) or not level or not all(
-                isinstance(src, str) and src for src in level):
-            raise koji.BuildError(f"chainbuild: a level must be a non-empty list of SCM URLs "
-                                  f"or NVRs, got {level!r}")
+        if (
+            not isinstance(level, list)
+            or not level
+            or not all(isinstance(src, str) and src for src in level)
+        ):
+            raise koji.BuildError(
+                f"chainbuild: a level must be a non-empty list of SCM URLs or NVRs, got {level!r}"
+            )
     return srcs
 
 
@@ -49,16 +53,24 @@ class ChainBuildTask(BaseTaskHandler):  # type: ignore[misc]
         for n_level, level in enumerate(levels):
             if nvrs:
                 task_id = self.session.host.subtask(
-                    method="waitrepo", arglist=[target_info["build_tag_name"], None, nvrs],
-                    label=f"wait {n_level}", parent=self.id)
+                    method="waitrepo",
+                    arglist=[target_info["build_tag_name"], None, nvrs],
+                    label=f"wait {n_level}",
+                    parent=self.id,
+                )
                 self.wait(task_id, all=True, failany=True)
             nvrs = []
             build_tasks = []
             for n_src, src in enumerate(level):
                 if SCM.is_scm_url(src):
-                    build_tasks.append(self.session.host.subtask(
-                        method="build", arglist=[src, target, opts],
-                        label=f"build {n_level},{n_src}", parent=self.id))
+                    build_tasks.append(
+                        self.session.host.subtask(
+                            method="build",
+                            arglist=[src, target, opts],
+                            label=f"build {n_level},{n_src}",
+                            parent=self.id,
+                        )
+                    )
                 else:
                     nvrs.append(src)  # an existing build the next level waits for
             if build_tasks:

@@ -120,6 +120,8 @@ class SrpmTask(ContainerTask):
             raise BuildFailed(f"{self.method}: expected one SRPM, found {len(made)}")
         identity = read_identity(made[0])
         if made[0].name != identity.file_name:
-            raise BuildFailed(f"{self.method}: SRPM {made[0].name} is not named after its "
-                              f"header ({identity.file_name})")
+            raise BuildFailed(
+                f"{self.method}: SRPM {made[0].name} is not named after its "
+                f"header ({identity.file_name})"
+            )
         return made[0], identity

@@ -41,8 +41,9 @@ _REQUIRED_OPTS = ("event", "latest", "inherit")
 def createrepo_features() -> str:
     """createrepo_c's feature list ('Version: 0.17.3 (Features: DeltaRPM ...)')."""
     try:
-        out = subprocess.run(["createrepo_c", "--version"], capture_output=True, text=True,
-                             check=False, timeout=30)
+        out = subprocess.run(
+            ["createrepo_c", "--version"], capture_output=True, text=True, check=False, timeout=30
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     return out.stdout
@@ -88,9 +89,14 @@ class CreateDistRepoTask(BaseTaskHandler):  # type: ignore[misc]
             skip_stat = bool(self.options.distrepo_skip_stat)
         for subrepo in lists:
             old_data = (old_dir / subrepo / "repodata") if old_dir else None
-            self._createrepo(self.repodir / subrepo, groups if groups.is_file() else None,
-                             old_data, bool(skip_stat), bool(opts.get("zck")),
-                             f"createrepo_{subrepo}" if subrepo else "createrepo")
+            self._createrepo(
+                self.repodir / subrepo,
+                groups if groups.is_file() else None,
+                old_data,
+                bool(skip_stat),
+                bool(opts.get("zck")),
+                f"createrepo_{subrepo}" if subrepo else "createrepo",
+            )
         if not kojipkgs:
             (self.repodir / "repodata" / "EMPTY_REPO").write_text(EMPTY_REPO_NOTE)
         self._upload_repo()
@@ -103,24 +109,33 @@ class CreateDistRepoTask(BaseTaskHandler):  # type: ignore[misc]
             raise TaskParamError(f"createdistrepo: keys must be a list of key ids: {keys!r}")
         if not isinstance(opts, dict) or any(k not in opts for k in _REQUIRED_OPTS):
             raise TaskParamError(
-                f"createdistrepo: options must be a dict with {', '.join(_REQUIRED_OPTS)}")
+                f"createdistrepo: options must be a dict with {', '.join(_REQUIRED_OPTS)}"
+            )
         if opts.get("delta"):
-            raise koji.GenericError("adjutant does not make delta rpms for dist repos "
-                                    "(--delta-rpms); run this distRepo on a kojid host")
+            raise koji.GenericError(
+                "adjutant does not make delta rpms for dist repos "
+                "(--delta-rpms); run this distRepo on a kojid host"
+            )
         if opts.get("zck") and "zchunk" not in createrepo_features().lower():
             raise koji.GenericError("this worker's createrepo_c has no zchunk support (--zck)")
         if opts.get("zck_dict_dir") and not opts.get("zck"):
             raise koji.GenericError("--zck-dict-dir makes no sense without --zck")
 
-    def _choose_rpms(self, tag: Any, arch: str, keys: list[str], opts: dict[str, Any],
-                     paths: koji.PathInfo) -> dict[str, dict[str, Any]]:
+    def _choose_rpms(
+        self, tag: Any, arch: str, keys: list[str], opts: dict[str, Any], paths: koji.PathInfo
+    ) -> dict[str, dict[str, Any]]:
         """kojipkgs: basename -> chosen rpm (with _pkgpath), after the signature checks."""
         entries: list[dict[str, Any]] = []
         build_dirs: dict[int, str] = {}
         for rpm_arch in compat_arches(arch):
             rpms, builds = self.session.listTaggedRPMS(
-                tag, event=opts["event"], arch=rpm_arch, latest=opts["latest"],
-                inherit=opts["inherit"], rpmsigs=True)
+                tag,
+                event=opts["event"],
+                arch=rpm_arch,
+                latest=opts["latest"],
+                inherit=opts["inherit"],
+                rpmsigs=True,
+            )
             for build in builds:
                 if build.get("draft"):
                     raise koji.BuildError(f"Draft build: {build['nvr']} is not allowed")
@@ -142,40 +157,54 @@ class CreateDistRepoTask(BaseTaskHandler):  # type: ignore[misc]
             rpm["_pkgpath"] = path
             kojipkgs[os.path.basename(path)] = rpm
         if missing:
-            self._upload_text("missing_files.log",
-                              "Some rpm files were missing.\nMost likely, you want to create "
-                              "these signed copies.\n\nMissing files:\n"
-                              + "".join(f"{p}\n" for p in sorted(missing)))
-            raise koji.GenericError("Packages missing from the filesystem. "
-                                    "See missing_files.log.")
+            self._upload_text(
+                "missing_files.log",
+                "Some rpm files were missing.\nMost likely, you want to create "
+                "these signed copies.\n\nMissing files:\n"
+                + "".join(f"{p}\n" for p in sorted(missing)),
+            )
+            raise koji.GenericError("Packages missing from the filesystem. See missing_files.log.")
         if selection.unsigned:
-            self._upload_text("missing_signatures.log",
-                              missing_signatures_log(selection, keys, skip))
+            self._upload_text(
+                "missing_signatures.log", missing_signatures_log(selection, keys, skip)
+            )
             if not skip and not opts.get("allow_missing_signatures"):
                 raise koji.GenericError("Unsigned packages found. See missing_signatures.log")
         return kojipkgs
 
     def _write_signed(self, selection: Selection) -> None:
         """Have the hub write the signed copies we chose; the outcome goes to a log."""
-        signed = [(rpm_id, rpm["best_key"]) for rpm_id, rpm in selection.chosen.items()
-                  if rpm.get("best_key")]
+        signed = [
+            (rpm_id, rpm["best_key"])
+            for rpm_id, rpm in selection.chosen.items()
+            if rpm.get("best_key")
+        ]
         lines = []
         with self.session.multicall(batch=1000) as multi:
-            calls = [(rpm_id, key, multi.host.writeSignedRPM(rpm_id, key))
-                     for rpm_id, key in signed]
+            calls = [
+                (rpm_id, key, multi.host.writeSignedRPM(rpm_id, key)) for rpm_id, key in signed
+            ]
         for rpm_id, key, call in calls:
             try:
                 _ = call.result
             except koji.GenericError as exc:
-                lines.append(f"FAILED: Signed RPM {rpm_id} is not written with {key} key, "
-                             f"error: {exc}\n")
+                lines.append(
+                    f"FAILED: Signed RPM {rpm_id} is not written with {key} key, error: {exc}\n"
+                )
             else:
                 lines.append(f"Signed RPM {rpm_id} is written with {key} key.\n")
         if lines:
             self._upload_text("written_signed_rpms.log", "".join(lines))
 
-    def _createrepo(self, repodir: Path, groups: Path | None, old_data: Path | None,
-                    skip_stat: bool, zck: bool, logname: str) -> None:
+    def _createrepo(
+        self,
+        repodir: Path,
+        groups: Path | None,
+        old_data: Path | None,
+        skip_stat: bool,
+        zck: bool,
+        logname: str,
+    ) -> None:
         argv = ["createrepo_c", "--error-exit-val", "-vd", "-i", str(repodir / "pkglist")]
         if groups is not None:
             argv += ["-g", str(groups)]
@@ -193,12 +222,14 @@ class CreateDistRepoTask(BaseTaskHandler):  # type: ignore[misc]
         argv.append(str(repodir))
         log = Path(self.workdir) / f"{logname}.log"
         with log.open("wb") as out:
-            status = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT,
-                                    check=False).returncode
+            status = subprocess.run(
+                argv, stdout=out, stderr=subprocess.STDOUT, check=False
+            ).returncode
         self.session.uploadWrapper(str(log), self.uploadpath, log.name)
         if status != 0:
-            raise koji.GenericError(f"failed to create repo: createrepo_c exited with status "
-                                    f"{status}; see {log.name}")
+            raise koji.GenericError(
+                f"failed to create repo: createrepo_c exited with status {status}; see {log.name}"
+            )
 
     def _upload_text(self, name: str, text: str) -> None:
         path = Path(self.workdir) / name
@@ -211,8 +242,9 @@ class CreateDistRepoTask(BaseTaskHandler):  # type: ignore[misc]
             if path.is_symlink() or not path.is_file():
                 continue
             rel = path.relative_to(self.repodir)
-            where = self.uploadpath if rel.parent == Path(".") else \
-                f"{self.uploadpath}/{rel.parent}"
+            where = (
+                self.uploadpath if rel.parent == Path(".") else f"{self.uploadpath}/{rel.parent}"
+            )
             self.session.uploadWrapper(str(path), where, rel.name)
             self.uploaded.append(str(rel))
         manifest = Path(self.workdir) / "repo_manifest"

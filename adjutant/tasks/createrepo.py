@@ -35,8 +35,14 @@ EMPTY_REPO_NOTE = "This repo is empty because its tag has no content for this ar
 CREATEREPO_LOG = "createrepo.log"
 
 
-def createrepo_argv(out_dir: Path, repo_dir: Path, pkglist: Path | None, groups: Path | None,
-                    update: bool, skip_stat: bool) -> list[str]:
+def createrepo_argv(
+    out_dir: Path,
+    repo_dir: Path,
+    pkglist: Path | None,
+    groups: Path | None,
+    update: bool,
+    skip_stat: bool,
+) -> list[str]:
     """createrepo_c's argv for one arch (kojid's choices: verbose, error exit value)."""
     argv = ["createrepo_c", "--error-exit-val", "-vd", "-o", str(out_dir)]
     if pkglist is not None:
@@ -80,8 +86,9 @@ class CreaterepoTask(BaseTaskHandler):  # type: ignore[misc]
         comps = repo_top / "groups" / "comps.xml"
         groups = comps if comps.is_file() else None
         update = pkglist is not None and self._seed_from_old_repo(oldrepo, arch, data_dir)
-        argv = createrepo_argv(out_dir, repo_dir, pkglist, groups, update,
-                               bool(self.options.createrepo_skip_stat))
+        argv = createrepo_argv(
+            out_dir, repo_dir, pkglist, groups, update, bool(self.options.createrepo_skip_stat)
+        )
         self._run(argv)
         external = self.session.getExternalRepoList(repo["tag_id"], event=repo["create_event"])
         if external:
@@ -109,31 +116,49 @@ class CreaterepoTask(BaseTaskHandler):  # type: ignore[misc]
         (data_dir / "pkgorigins.gz").unlink(missing_ok=True)
         return True
 
-    def _merge(self, external: list[dict[str, Any]], repo_id: int, arch: str, out_dir: Path,
-               blocklist: Path, groups: Path | None) -> None:
+    def _merge(
+        self,
+        external: list[dict[str, Any]],
+        repo_id: int,
+        arch: str,
+        out_dir: Path,
+        blocklist: Path,
+        groups: Path | None,
+    ) -> None:
         """Replace out_dir's repodata with the merge of it and the external repos."""
         mode = merge_mode(external)
         local = Path(self.workdir) / f"repo_{repo_id}_premerge"
         out_dir.rename(local)
         out_dir.mkdir()
-        argv = merge_argv(mode, repo_urls(local, external, arch), arch, out_dir, blocklist,
-                          groups, mergerepo_version())
+        argv = merge_argv(
+            mode,
+            repo_urls(local, external, arch),
+            arch,
+            out_dir,
+            blocklist,
+            groups,
+            mergerepo_version(),
+        )
         status = run_merge(argv, Path(self.workdir))
-        self.session.uploadWrapper(str(Path(self.workdir) / MERGEREPOS_LOG), self.getUploadDir(),
-                                   MERGEREPOS_LOG)
+        self.session.uploadWrapper(
+            str(Path(self.workdir) / MERGEREPOS_LOG), self.getUploadDir(), MERGEREPOS_LOG
+        )
         if status != 0:
             raise koji.GenericError(
                 f"failed to merge repos: mergerepo_c exited with status {status}; "
-                f"see {MERGEREPOS_LOG}")
+                f"see {MERGEREPOS_LOG}"
+            )
 
     def _run(self, argv: list[str]) -> None:
         """Run createrepo_c with its output in createrepo.log, uploaded either way."""
         log = Path(self.workdir) / CREATEREPO_LOG
         with log.open("wb") as out:
-            status = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT,
-                                    check=False).returncode
+            status = subprocess.run(
+                argv, stdout=out, stderr=subprocess.STDOUT, check=False
+            ).returncode
         self.session.uploadWrapper(str(log), self.getUploadDir(), CREATEREPO_LOG)
         if status != 0:
             raise koji.GenericError(
                 f"failed to create repo: createrepo_c exited with status {status}; "
-                f"see {CREATEREPO_LOG}")
+                f"see {CREATEREPO_LOG}"
+            )

@@ -95,8 +95,9 @@ def missing_signatures_log(selection: Selection, keys: Sequence[str], skipped: b
     """missing_signatures.log: the rpms that lacked the keys and the keys they have."""
     lines = ["Some rpms were missing requested signatures.\n"]
     if skipped:
-        lines.append("The skip_missing_signatures option was specified, so these files were "
-                     "excluded.\n")
+        lines.append(
+            "The skip_missing_signatures option was specified, so these files were excluded.\n"
+        )
     lines.append(f"Requested keys: {list(keys)!r}\n\n# RPM name: available keys\n")
     names = sorted((nvra(selection.chosen[r]), r) for r in selection.unsigned)
     lines += [f"{name}: {selection.available.get(r, [])!r}\n" for name, r in names]
@@ -110,8 +111,9 @@ def package_path(rpm: Mapping[str, Any], build_dir: str) -> str:
     return f"{build_dir}/{koji.pathinfo.rpm(rpm)}"
 
 
-def pkglists(kojipkgs: Mapping[str, Mapping[str, Any]],
-             split_debuginfo: bool) -> dict[str, list[str]]:
+def pkglists(
+    kojipkgs: Mapping[str, Mapping[str, Any]], split_debuginfo: bool
+) -> dict[str, list[str]]:
     """pkglist lines per subrepo ('' is the arch's own repo), paths as the repo lays them out."""
     lists: dict[str, list[str]] = {"": []}
     for bnp, rpm in kojipkgs.items():

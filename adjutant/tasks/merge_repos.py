@@ -29,8 +29,9 @@ _ARCH_EXPAND_SINCE = (0, 15, 11)
 def mergerepo_version() -> tuple[int, int, int] | None:
     """mergerepo_c's version ('Version: 0.17.3 (Features: ...)'), None if unknown."""
     try:
-        out = subprocess.run(["mergerepo_c", "--version"], capture_output=True, text=True,
-                             check=False, timeout=30)
+        out = subprocess.run(
+            ["mergerepo_c", "--version"], capture_output=True, text=True, check=False, timeout=30
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.match(r"Version: (\d+)\.(\d+)\.(\d+)", out.stdout.strip())
@@ -54,8 +55,9 @@ def merge_mode(external_repos: Sequence[Mapping[str, object]]) -> str:
     return modes[0]
 
 
-def repo_urls(local_dir: Path, external_repos: Sequence[Mapping[str, object]],
-              arch: str) -> list[str]:
+def repo_urls(
+    local_dir: Path, external_repos: Sequence[Mapping[str, object]], arch: str
+) -> list[str]:
     """The repos to merge: our premerge repo first, then each external repo for this arch."""
     urls = [f"file://{local_dir}/"]
     for repo in external_repos:
@@ -66,8 +68,15 @@ def repo_urls(local_dir: Path, external_repos: Sequence[Mapping[str, object]],
     return urls
 
 
-def merge_argv(mode: str, urls: Sequence[str], arch: str, out_dir: Path, blocklist: Path,
-               groups: Path | None, version: tuple[int, int, int] | None) -> list[str]:
+def merge_argv(
+    mode: str,
+    urls: Sequence[str],
+    arch: str,
+    out_dir: Path,
+    blocklist: Path,
+    groups: Path | None,
+    version: tuple[int, int, int] | None,
+) -> list[str]:
     """mergerepo_c's argv for the mode (kojid's flags).
 
     Raises:
@@ -78,7 +87,8 @@ def merge_argv(mode: str, urls: Sequence[str], arch: str, out_dir: Path, blockli
             shown = ".".join(map(str, version)) if version else "unknown"
             raise koji.GenericError(
                 f"mergerepo_c is not installed or has low version: {shown} "
-                "(0.13.0 needed for --simple)")
+                "(0.13.0 needed for --simple)"
+            )
         argv = ["mergerepo_c", "--koji", "--simple"]
     elif mode == "bare":
         argv = ["mergerepo_c", "--pkgorigins", "--all"]
@@ -100,5 +110,6 @@ def run_merge(argv: Sequence[str], workdir: Path) -> int:
     """Run mergerepo_c with TMPDIR in the task's workdir; output to mergerepos.log."""
     env = dict(os.environ, TMPDIR=str(workdir))
     with (workdir / MERGEREPOS_LOG).open("wb") as log:
-        return subprocess.run(list(argv), stdout=log, stderr=subprocess.STDOUT, env=env,
-                              check=False).returncode
+        return subprocess.run(
+            list(argv), stdout=log, stderr=subprocess.STDOUT, env=env, check=False
+        ).returncode

@@ -26,12 +26,21 @@ class NewRepoTask(BaseTaskHandler):  # type: ignore[misc]
     Methods = ["newRepo"]
     _taskWeight = 0.1
 
-    def handler(self, tag: Any, event: Any = None, src: Any = None, debuginfo: Any = None,
-                separate_src: Any = None, opts: Any = None) -> list[int]:
+    def handler(
+        self,
+        tag: Any,
+        event: Any = None,
+        src: Any = None,
+        debuginfo: Any = None,
+        separate_src: Any = None,
+        opts: Any = None,
+    ) -> list[int]:
         tag_info = self.session.getTag(tag, strict=True, event=event)
-        legacy = {name: bool(value) for name, value in
-                  zip(_LEGACY_OPTS, (src, debuginfo, separate_src), strict=True)
-                  if value is not None}
+        legacy = {
+            name: bool(value)
+            for name, value in zip(_LEGACY_OPTS, (src, debuginfo, separate_src), strict=True)
+            if value is not None
+        }
         if legacy:
             if opts is not None:
                 raise koji.ParameterError("opts parameter cannot be combined with legacy options")
@@ -45,11 +54,13 @@ class NewRepoTask(BaseTaskHandler):  # type: ignore[misc]
         path = self._repo_path(repo_id, tag_info["name"])
         if not path.is_dir():
             raise koji.GenericError(f"Repo directory missing: {path}")
-        arches = sorted(p.name for p in path.iterdir()
-                        if p.name != "groups" and (p / "pkglist").is_file())
+        arches = sorted(
+            p.name for p in path.iterdir() if p.name != "groups" and (p / "pkglist").is_file()
+        )
         oldrepo, oldrepo_path = self._old_repo(tag_info)
         clonable = bool(self.options.copy_old_repodata) and self._same_setup(
-            oldrepo, oldrepo_path, path, {"tag_id": tag_info["id"], "create_event": event_id})
+            oldrepo, oldrepo_path, path, {"tag_id": tag_info["id"], "create_event": event_id}
+        )
         data: dict[str, Any] = {}
         cloned: list[str] = []
         subtasks: dict[str, int] = {}
@@ -61,16 +72,22 @@ class NewRepoTask(BaseTaskHandler):  # type: ignore[misc]
                     cloned.append(arch)
                     continue
             subtasks[arch] = self.session.host.subtask(
-                method="createrepo", arglist=[repo_id, arch, oldrepo], label=arch,
-                parent=self.id, arch="noarch")
+                method="createrepo",
+                arglist=[repo_id, arch, oldrepo],
+                label=arch,
+                parent=self.id,
+                arch="noarch",
+            )
         if subtasks:
             results = self.wait(list(subtasks.values()), all=True, failany=True)
             for arch, task_id in subtasks.items():
                 data[arch] = results[task_id]
         done_args: dict[str, Any] = {}
         if cloned and oldrepo is not None:
-            done_args["repo_json_updates"] = {"cloned_from_repo_id": oldrepo["id"],
-                                              "cloned_archs": cloned}
+            done_args["repo_json_updates"] = {
+                "cloned_from_repo_id": oldrepo["id"],
+                "cloned_archs": cloned,
+            }
         self.session.host.repoDone(repo_id, data, **done_args)
         return [repo_id, event_id]
 
@@ -85,8 +102,7 @@ class NewRepoTask(BaseTaskHandler):  # type: ignore[misc]
         hint = tag_info["extra"].get("repo.oldrepo_hint", [])
         candidates += hint if isinstance(hint, list) else [hint]
         parents = self.session.getFullInheritance(tag_info["id"])
-        candidates += [link["parent_id"] for link in sorted(parents,
-                                                             key=lambda x: x["currdepth"])]
+        candidates += [link["parent_id"] for link in sorted(parents, key=lambda x: x["currdepth"])]
         for ref in candidates:
             other = self.session.getTag(ref, strict=False)
             if not other:
@@ -98,8 +114,9 @@ class NewRepoTask(BaseTaskHandler):  # type: ignore[misc]
                 return repo, self._repo_path(repo["id"], other["name"])
         return None, None
 
-    def _same_setup(self, oldrepo: dict[str, Any] | None, old: Path | None, new: Path,
-                    newrepo: dict[str, Any]) -> bool:
+    def _same_setup(
+        self, oldrepo: dict[str, Any] | None, old: Path | None, new: Path, newrepo: dict[str, Any]
+    ) -> bool:
         """Whether the old repo was made with the same options and comps, no external repos."""
         if oldrepo is None or old is None or not old.is_dir():
             return False
@@ -108,8 +125,10 @@ class NewRepoTask(BaseTaskHandler):  # type: ignore[misc]
             new_json = json.loads((new / "repo.json").read_text())
         except (OSError, ValueError):
             return False
-        if any(old_json.get(k, False) != new_json.get(k, False)
-               for k in ("with_debuginfo", "with_src", "with_separate_src")):
+        if any(
+            old_json.get(k, False) != new_json.get(k, False)
+            for k in ("with_debuginfo", "with_src", "with_separate_src")
+        ):
             return False
         old_comps, new_comps = old / "groups" / "comps.xml", new / "groups" / "comps.xml"
         if old_comps.exists() != new_comps.exists():

@@ -35,8 +35,9 @@ class RebuildSRPMTask(SrpmTask):
         except requests.RequestException as exc:
             raise TaskParamError(f"rebuildSRPM: cannot fetch work/{pkg}: {exc}") from exc
         source = read_srpm(local)
-        br_arch = self.find_arch("noarch", self.session.host.getHost(),
-                                 self.session.getBuildConfig(tag, event=event))
+        br_arch = self.find_arch(
+            "noarch", self.session.host.getHost(), self.session.getBuildConfig(tag, event=event)
+        )
         backend = self.context.make_backend()
         choice = self.provide_image(backend)
         request = BuildrootRequest(

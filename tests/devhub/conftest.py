@@ -43,7 +43,12 @@ def devhub_proc(tmp_path: Path) -> Iterator[DevHubProcess]:
 @pytest.fixture
 def endpoint(devhub_proc: DevHubProcess) -> HubEndpoint:
     return HubEndpoint(
-        server=devhub_proc.server, topurl=devhub_proc.topurl, serverca=devhub_proc.serverca,
-        admin_cert=devhub_proc.admin_cert, host_cert=devhub_proc.admin.client_cert(HOST),
-        host_name=HOST, target=TARGET, build_tag=BUILD_TAG,
+        server=devhub_proc.server,
+        topurl=devhub_proc.topurl,
+        serverca=devhub_proc.serverca,
+        admin_cert=devhub_proc.admin_cert,
+        host_cert=devhub_proc.admin.client_cert(HOST),
+        host_name=HOST,
+        target=TARGET,
+        build_tag=BUILD_TAG,
     )

@@ -13,8 +13,13 @@ from tests.support.srpms import build_rpm, build_srpm, simple_spec
 
 
 def devhub(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "adjutant", "devhub", "--home", str(home),
-                           *args], capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "adjutant", "devhub", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -24,11 +29,23 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 def test_seed_a_site_and_import_rpms_into_a_tag(tmp_path: Path) -> None:
     home = tmp_path / "hub"
-    cert = ok(devhub(home, "add-host", "b1.example.com", "--arch", "x86_64",
-                     "--channel", "createrepo")).strip()
+    cert = ok(
+        devhub(home, "add-host", "b1.example.com", "--arch", "x86_64", "--channel", "createrepo")
+    ).strip()
     assert Path(cert).is_file()
-    ok(devhub(home, "add-tag", "base", "--arches", "x86_64", "-x", "rpm.macro.dist=.b1",
-              "-x", 'adjutant_image_policy={"rules": []}'))
+    ok(
+        devhub(
+            home,
+            "add-tag",
+            "base",
+            "--arches",
+            "x86_64",
+            "-x",
+            "rpm.macro.dist=.b1",
+            "-x",
+            'adjutant_image_policy={"rules": []}',
+        )
+    )
     ok(devhub(home, "add-tag", "base-build", "--arches", "x86_64", "--parent", "base"))
     ok(devhub(home, "add-target", "base-target", "base-build", "base"))
     ok(devhub(home, "add-group", "base-build", "build", "bash", "gcc"))

@@ -17,13 +17,15 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str,
-         worker_label: str) -> Iterator[DevhubSite]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str, worker_label: str
+) -> Iterator[DevhubSite]:
     base = tmp_path_factory.mktemp("buildroot-cache")
     cache = {"buildroot_cache": "true", "buildroot_cache_dir": str(base / "cache")}
     try:
-        with devhub_worker_site(base, podman_url, task_image, worker_label,
-                                adjutant_extra=cache) as site:
+        with devhub_worker_site(
+            base, podman_url, task_image, worker_label, adjutant_extra=cache
+        ) as site:
             yield site
     finally:
         for index in (base / "cache").glob("buildroots/*.json"):
@@ -34,8 +36,10 @@ def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: 
 
 def listing(site: DevhubSite, task_id: int) -> set[str]:
     (root,) = site.admin.listBuildroots(taskID=task_id)
-    return {f"{r['name']}-{r['version']}-{r['release']}.{r['arch']}"
-            for r in site.admin.getBuildrootListing(root["id"])}
+    return {
+        f"{r['name']}-{r['version']}-{r['release']}.{r['arch']}"
+        for r in site.admin.getBuildrootListing(root["id"])
+    }
 
 
 def test_second_build_from_a_repo_starts_from_the_cache_with_the_same_listing(

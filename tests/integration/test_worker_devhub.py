@@ -63,30 +63,41 @@ def smtp_sink() -> Iterator[tuple[str, MailSink]]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str,
-         worker_label: str, smtp_sink: tuple[str, MailSink]) -> Iterator[DevhubSite]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory,
+    podman_url: str,
+    task_image: str,
+    worker_label: str,
+    smtp_sink: tuple[str, MailSink],
+) -> Iterator[DevhubSite]:
     extra = {
         # git repositories under any .../allowed/ dir; no common repo, no source command
         "allowed_scms": "*:*/allowed/*:no:",
-        "smtphost": smtp_sink[0], "from_addr": "Koji Build System <buildsys@example.com>",
+        "smtphost": smtp_sink[0],
+        "from_addr": "Koji Build System <buildsys@example.com>",
     }
-    with devhub_worker_site(tmp_path_factory.mktemp("worker-devhub"), podman_url, task_image,
-                            worker_label, extra) as site:
+    with devhub_worker_site(
+        tmp_path_factory.mktemp("worker-devhub"), podman_url, task_image, worker_label, extra
+    ) as site:
         yield site
 
 
-def test_builds_with_a_buildrequires_only_the_tag_repo_has(site: WorkerSite,
-                                                           tmp_path: Path) -> None:
+def test_builds_with_a_buildrequires_only_the_tag_repo_has(
+    site: WorkerSite, tmp_path: Path
+) -> None:
     result = worker_builds.build_succeeds(
-        site, "adjutant-needs-dep", build_requires="adjutant-dep",
+        site,
+        "adjutant-needs-dep",
+        build_requires="adjutant-dep",
         build_script='test "$(cat /usr/share/adjutant-dep/marker)" = adjutant-dep',
     )
     upload = koji.pathinfo.taskrelpath(result["task_id"])
     rpm = f"adjutant-needs-dep-1-1{devhub_site.DIST}.x86_64.rpm"
     assert result["rpms"] == [f"{upload}/{rpm}"]  # %dist from the build group's package
     assert result["srpms"] == [f"{upload}/adjutant-needs-dep-1-1{devhub_site.DIST}.src.rpm"]
-    listing = {(r["name"], r["is_update"])
-               for r in site.admin.getBuildrootListing(result["brootid"])}
+    listing = {
+        (r["name"], r["is_update"]) for r in site.admin.getBuildrootListing(result["brootid"])
+    }
     # koji's own rpms only: the build group at init, the BuildRequires after it
     assert listing == {("adjutant-test-macros", False), ("adjutant-dep", True)}
     assert site.admin.getBuildroot(result["brootid"])["container_type"] == "chroot"
@@ -136,8 +147,9 @@ def _policy_tag(site: DevhubSite, name: str, policy: object) -> int:
     hub = site.hub_admin
     assert hub is not None
     with hub.admin_call() as call:
-        tags.create_tag(call.db, name, "x86_64", {"adjutant_image_policy": policy},
-                        [devhub_site.BUILD_TAG])
+        tags.create_tag(
+            call.db, name, "x86_64", {"adjutant_image_policy": policy}, [devhub_site.BUILD_TAG]
+        )
     return devhub_site.make_repo(hub, name)
 
 
@@ -166,14 +178,24 @@ def test_two_tags_with_different_policies_build_at_once_with_different_images(
     site: DevhubSite, task_image: str, alt_image: str
 ) -> None:
     repo_a = _policy_tag(site, "adj-pol-a", {"rules": [{"default": True, "image": task_image}]})
-    repo_b = _policy_tag(site, "adj-pol-b", json.dumps(  # a JSON string works too
-        {"rules": [{"tag": "adj-pol-b", "arch": "x86_64", "image": alt_image},
-                   {"default": True, "image": task_image}]}))
+    repo_b = _policy_tag(
+        site,
+        "adj-pol-b",
+        json.dumps(  # a JSON string works too
+            {
+                "rules": [
+                    {"tag": "adj-pol-b", "arch": "x86_64", "image": alt_image},
+                    {"default": True, "image": task_image},
+                ]
+            }
+        ),
+    )
     first = site.submit("adjutant-pol-a", "sleep 3", tag="adj-pol-a", repo_id=repo_a)
     second = site.submit("adjutant-pol-b", "sleep 3", tag="adj-pol-b", repo_id=repo_b)
     for task_id in (first, second):
-        assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
-            worker_builds.fault_of(site.admin, task_id)
+        assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], worker_builds.fault_of(
+            site.admin, task_id
+        )
     assert _image_of(site, first)[0] == task_image
     image, reason = _image_of(site, second)
     assert image == alt_image and "adj-pol-b" in reason and "arch=x86_64" in reason
@@ -198,7 +220,10 @@ def test_an_edited_policy_takes_effect_after_the_cache_ttl(
     for task_id in (first, cached, fresh):
         assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"]
     assert [_image_of(site, t)[0] for t in (first, cached, fresh)] == [
-        task_image, task_image, alt_image]
+        task_image,
+        task_image,
+        alt_image,
+    ]
 
 
 def test_a_malformed_policy_falls_back_warns_once_and_builds(
@@ -211,8 +236,11 @@ def test_a_malformed_policy_falls_back_warns_once_and_builds(
         image, reason = _image_of(site, task_id)
         assert image == task_image and "fallback" in reason
     assert site.worker_log is not None
-    warnings = [line for line in site.worker_log.read_text().splitlines()
-                if "WARNING" in line and "image policy" in line and "adj-pol-bad" in line]
+    warnings = [
+        line
+        for line in site.worker_log.read_text().splitlines()
+        if "WARNING" in line and "image policy" in line and "adj-pol-bad" in line
+    ]
     assert len(warnings) == 1, warnings
 
 
@@ -220,8 +248,9 @@ def test_a_missing_image_with_pull_policy_never_names_tag_rule_and_image(
     site: DevhubSite,
 ) -> None:
     missing = "localhost/adjutant-test/not-built:1"
-    repo = _policy_tag(site, "adj-pol-missing",
-                       {"rules": [{"tag": "adj-pol-missing", "image": missing}]})
+    repo = _policy_tag(
+        site, "adj-pol-missing", {"rules": [{"tag": "adj-pol-missing", "image": missing}]}
+    )
     task_id = site.submit("adjutant-no-image", tag="adj-pol-missing", repo_id=repo)
     assert site.wait(task_id)["state"] == koji.TASK_STATES["FAILED"]
     fault = str(worker_builds.fault_of(site.admin, task_id))
@@ -254,16 +283,25 @@ def test_regen_repo_makes_a_repo_buildroots_install_the_new_package_from(
     assert "createrepo.log" in site.admin.listTaskOutput(child["id"])
     assert site.admin.getTaskResult(repo["task_id"]) == [repo["id"], repo["create_event"]]
     worker_builds.build_succeeds(
-        site, "adjutant-needs-fresh", build_requires="adjutant-fresh",
-        build_script="test -f /usr/share/adjutant-fresh/marker", repo_id=repo["id"],
+        site,
+        "adjutant-needs-fresh",
+        build_requires="adjutant-fresh",
+        build_script="test -f /usr/share/adjutant-fresh/marker",
+        repo_id=repo["id"],
     )
 
 
 # --- koji build: the whole pipeline (build, rebuildSRPM, buildArch, tagBuild) ---------------
 
 
-def _koji_build(site: DevhubSite, tmp_path: Path, name: str, *extra: str,
-                build_script: str = "true", spec: str | None = None) -> int:
+def _koji_build(
+    site: DevhubSite,
+    tmp_path: Path,
+    name: str,
+    *extra: str,
+    build_script: str = "true",
+    spec: str | None = None,
+) -> int:
     """`koji build [extra] TARGET SRPM --nowait` with the stock CLI; returns the task id.
     The SRPM is of ``spec``, or by default of a one-file package needing adjutant-dep."""
     assert site.hub_admin is not None
@@ -272,12 +310,29 @@ def _koji_build(site: DevhubSite, tmp_path: Path, name: str, *extra: str,
     spec = spec or simple_spec(name, build_requires="adjutant-dep", build_script=build_script)
     srpm = build_srpm(spec, tmp_path / name)
     config = tmp_path / "koji.conf"
-    config.write_text(f"[koji]\nserver = {site.admin.baseurl}\nauthtype = ssl\n"
-                      f"cert = {site.hub_admin.client_cert('kojiadmin')}\n"
-                      f"serverca = {site.hub_admin.ca.cert}\n")
-    done = subprocess.run([*KOJI_CLI, "-c", str(config), "-p", "koji", "build", "--nowait",
-                           *extra, devhub_site.TARGET, str(srpm)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    config.write_text(
+        f"[koji]\nserver = {site.admin.baseurl}\nauthtype = ssl\n"
+        f"cert = {site.hub_admin.client_cert('kojiadmin')}\n"
+        f"serverca = {site.hub_admin.ca.cert}\n"
+    )
+    done = subprocess.run(
+        [
+            *KOJI_CLI,
+            "-c",
+            str(config),
+            "-p",
+            "koji",
+            "build",
+            "--nowait",
+            *extra,
+            devhub_site.TARGET,
+            str(srpm),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return int(done.stdout.split("Created task:")[1].split()[0])
 
@@ -291,17 +346,20 @@ def test_koji_build_from_an_srpm_completes_imports_and_tags(
 ) -> None:
     task_id = _koji_build(site, tmp_path, "adjutant-full")
     info = site.wait(task_id)
-    assert info["state"] == koji.TASK_STATES["CLOSED"], worker_builds.fault_of(site.admin,
-                                                                               task_id)
+    assert info["state"] == koji.TASK_STATES["CLOSED"], worker_builds.fault_of(site.admin, task_id)
     children = _children(site, task_id)
     assert {label: c["method"] for label, c in children.items()} == {
-        "srpm": "rebuildSRPM", "x86_64": "buildArch", "tag": "tagBuild"}
+        "srpm": "rebuildSRPM",
+        "x86_64": "buildArch",
+        "tag": "tagBuild",
+    }
     assert all(c["state"] == koji.TASK_STATES["CLOSED"] for c in children.values())
     [build] = site.admin.listBuilds(taskID=task_id)
     nvr = f"adjutant-full-1-1{devhub_site.DIST}"
     assert build["nvr"] == nvr and build["state"] == koji.BUILD_STATES["COMPLETE"]
-    assert [b["nvr"] for b in site.admin.listTagged(devhub_site.DEST_TAG,
-                                                   package="adjutant-full")] == [nvr]
+    assert [
+        b["nvr"] for b in site.admin.listTagged(devhub_site.DEST_TAG, package="adjutant-full")
+    ] == [nvr]
     rpms = {r["arch"]: r for r in site.admin.listRPMs(buildID=build["build_id"])}
     assert set(rpms) == {"src", "x86_64"}
     assert rpms["x86_64"]["buildroot_id"] is not None  # from the buildArch buildroot
@@ -320,7 +378,8 @@ def test_koji_build_imports_every_subpackage_under_its_own_name(
     task_id = _koji_build(site, tmp_path, name, spec=subpackage_spec(name))
     site.wait(task_id)
     worker_builds.subpackages_are_imported_under_their_own_names(
-        site.admin, task_id, f"{name}-2.10-1{devhub_site.DIST}")
+        site.admin, task_id, f"{name}-2.10-1{devhub_site.DIST}"
+    )
     assert site.containers() == []
 
 
@@ -335,7 +394,8 @@ def test_a_scratch_build_keeps_its_results_out_of_the_build_records(
     scratch = site.hub_admin.topdir / "scratch/kojiadmin" / f"task_{task_id}"
     assert sorted(p.name for p in scratch.glob("*.rpm")) == [
         f"adjutant-scratchy-1-1{devhub_site.DIST}.src.rpm",
-        f"adjutant-scratchy-1-1{devhub_site.DIST}.x86_64.rpm"]
+        f"adjutant-scratchy-1-1{devhub_site.DIST}.x86_64.rpm",
+    ]
 
 
 def test_a_buildarch_failure_fails_the_parent_and_the_build(
@@ -356,11 +416,18 @@ def test_a_buildarch_failure_fails_the_parent_and_the_build(
 def _koji_cli(site: DevhubSite, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert site.hub_admin is not None
     config = tmp_path / "koji.conf"
-    config.write_text(f"[koji]\nserver = {site.admin.baseurl}\nauthtype = ssl\n"
-                      f"cert = {site.hub_admin.client_cert('kojiadmin')}\n"
-                      f"serverca = {site.hub_admin.ca.cert}\n")
-    return subprocess.run([*KOJI_CLI, "-c", str(config), "-p", "koji", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+    config.write_text(
+        f"[koji]\nserver = {site.admin.baseurl}\nauthtype = ssl\n"
+        f"cert = {site.hub_admin.client_cert('kojiadmin')}\n"
+        f"serverca = {site.hub_admin.ca.cert}\n"
+    )
+    return subprocess.run(
+        [*KOJI_CLI, "-c", str(config), "-p", "koji", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _scm_build(site: DevhubSite, tmp_path: Path, url: str) -> int:
@@ -374,15 +441,18 @@ def test_koji_build_from_git_checks_out_in_the_buildroot_and_completes(
 ) -> None:
     assert site.hub_admin is not None
     with site.hub_admin.admin_call() as call:
-        package_lists.add_package(call.db, devhub_site.DEST_TAG, "adjutant-scm",
-                                  call.session.user_id)
+        package_lists.add_package(
+            call.db, devhub_site.DEST_TAG, "adjutant-scm", call.session.user_id
+        )
     repo = git_repo(tmp_path / "allowed", "adjutant-scm")
-    commit = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True,
-                            text=True, check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     url = f"git+file://{repo}#main"
     task_id = _scm_build(site, tmp_path, url)
-    assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
-        worker_builds.fault_of(site.admin, task_id)
+    assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], worker_builds.fault_of(
+        site.admin, task_id
+    )
     srpm_task = _children(site, task_id)["srpm"]
     assert srpm_task["method"] == "buildSRPMFromSCM"
     result = site.admin.getTaskResult(srpm_task["id"])
@@ -395,9 +465,7 @@ def test_koji_build_from_git_checks_out_in_the_buildroot_and_completes(
     assert site.containers() == []
 
 
-def test_a_disallowed_scm_is_refused_with_kojids_fault(
-    site: DevhubSite, tmp_path: Path
-) -> None:
+def test_a_disallowed_scm_is_refused_with_kojids_fault(site: DevhubSite, tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "denied", "adjutant-denied")
     task_id = _scm_build(site, tmp_path, f"git+file://{repo}#main")
     assert site.wait(task_id)["state"] == koji.TASK_STATES["FAILED"]
@@ -424,26 +492,25 @@ def git_http_url(tmp_path: Path, task_image: str) -> Iterator[str]:
         yield f"git+{base_url}/allowed/adjutant-http.git#main"
 
 
-def test_koji_build_from_git_over_http(
-    site: DevhubSite, tmp_path: Path, git_http_url: str
-) -> None:
+def test_koji_build_from_git_over_http(site: DevhubSite, tmp_path: Path, git_http_url: str) -> None:
     assert site.hub_admin is not None
     with site.hub_admin.admin_call() as call:
-        package_lists.add_package(call.db, devhub_site.DEST_TAG, "adjutant-http",
-                                  call.session.user_id)
+        package_lists.add_package(
+            call.db, devhub_site.DEST_TAG, "adjutant-http", call.session.user_id
+        )
     task_id = _scm_build(site, tmp_path, git_http_url)
-    assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
-        worker_builds.fault_of(site.admin, task_id)
+    assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], worker_builds.fault_of(
+        site.admin, task_id
+    )
     [build] = site.admin.listBuilds(taskID=task_id)
     assert build["state"] == koji.BUILD_STATES["COMPLETE"]
     assert build["source"].startswith(git_http_url.rsplit("#", 1)[0] + "#")
-    assert [b["nvr"] for b in site.admin.listTagged(devhub_site.DEST_TAG,
-                                                   package="adjutant-http")] == [build["nvr"]]
+    assert [
+        b["nvr"] for b in site.admin.listTagged(devhub_site.DEST_TAG, package="adjutant-http")
+    ] == [build["nvr"]]
 
 
-def test_a_chain_build_waits_for_the_repo_between_levels(
-    site: DevhubSite, tmp_path: Path
-) -> None:
+def test_a_chain_build_waits_for_the_repo_between_levels(site: DevhubSite, tmp_path: Path) -> None:
     """The second package BuildRequires the first: it can only build once the first is in
     the build tag's repo (a waitrepo subtask, a repo request, newRepo on a worker).
 
@@ -456,36 +523,54 @@ def test_a_chain_build_waits_for_the_repo_between_levels(
     with hub.admin_call() as call:
         hosts.add_host(call.db, second_host, ["x86_64"], capacity=6.0)
         hosts.add_host_to_channel(call, second_host, "createrepo")
-    conf = site.kojid_conf.read_text().replace(
-        str(hub.client_cert(devhub_site.HOST)), str(hub.client_cert(second_host))
-    ).replace("maxjobs = 2", "maxjobs = 4").replace(
-        f"worker_name = {site.worker_label}", f"worker_name = {site.worker_label}-chain")
+    conf = (
+        site.kojid_conf.read_text()
+        .replace(str(hub.client_cert(devhub_site.HOST)), str(hub.client_cert(second_host)))
+        .replace("maxjobs = 2", "maxjobs = 4")
+        .replace(f"worker_name = {site.worker_label}", f"worker_name = {site.worker_label}-chain")
+    )
     (tmp_path / "work2").mkdir()
     conf = conf.replace(f"workdir = {site.workdir}", f"workdir = {tmp_path / 'work2'}")
     (tmp_path / "kojid2.conf").write_text(conf)
     with hub.admin_call() as call:
         tags.create_tag(call.db, "adj-chain-dest", "x86_64", {}, [devhub_site.BASE_TAG])
-        tags.create_tag(call.db, "adj-chain-build", "x86_64", {},
-                        ["adj-chain-dest", devhub_site.BUILD_TAG])
+        tags.create_tag(
+            call.db, "adj-chain-build", "x86_64", {}, ["adj-chain-dest", devhub_site.BUILD_TAG]
+        )
         targets.create_target(call.db, "adj-chain", "adj-chain-build", "adj-chain-dest")
         for name in ("adjutant-chain-a", "adjutant-chain-b"):
             package_lists.add_package(call.db, "adj-chain-dest", name, call.session.user_id)
     devhub_site.make_repo(hub, "adj-chain-build")
     first = git_repo(tmp_path / "allowed", "adjutant-chain-a")
-    second = git_repo(tmp_path / "allowed", "adjutant-chain-b",
-                       build_requires="adjutant-chain-a",
-                       build_script="test -f /usr/share/adjutant-chain-a/marker")
+    second = git_repo(
+        tmp_path / "allowed",
+        "adjutant-chain-b",
+        build_requires="adjutant-chain-a",
+        build_script="test -f /usr/share/adjutant-chain-a/marker",
+    )
     with running_worker(tmp_path / "kojid2.conf", tmp_path / "worker2.log"):
-        done = _koji_cli(site, tmp_path, "chain-build", "--nowait", "adj-chain",
-                         f"git+file://{first}#main", ":", f"git+file://{second}#main")
+        done = _koji_cli(
+            site,
+            tmp_path,
+            "chain-build",
+            "--nowait",
+            "adj-chain",
+            f"git+file://{first}#main",
+            ":",
+            f"git+file://{second}#main",
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         task_id = int(done.stdout.split("Created task:")[1].split()[0])
-        assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
-            worker_builds.fault_of(site.admin, task_id)
+        assert site.wait(task_id)["state"] == koji.TASK_STATES["CLOSED"], worker_builds.fault_of(
+            site.admin, task_id
+        )
     assert site.backend.list({LABEL_WORKER: f"{site.worker_label}-chain"}) == []
     children = {c["label"]: c for c in site.admin.getTaskChildren(task_id)}
     assert {k: c["method"] for k, c in children.items()} == {
-        "build 0,0": "build", "wait 1": "waitrepo", "build 1,0": "build"}
+        "build 0,0": "build",
+        "wait 1": "waitrepo",
+        "build 1,0": "build",
+    }
     tagged = {b["name"] for b in site.admin.listTagged("adj-chain-dest")}
     assert {"adjutant-chain-a", "adjutant-chain-b"} <= tagged
 
@@ -512,10 +597,12 @@ def test_build_and_tag_notifications_are_mailed(
         assert f"taskinfo?taskID={task_id}" in mail.get_payload()
         assert site.hub_admin is not None
         with site.hub_admin.admin_call() as call:
-            package_lists.add_package(call.db, devhub_site.BASE_TAG, "adjutant-notify",
-                             call.session.user_id)
-        tagged = _koji_cli(site, tmp_path, "tag-build", "--nowait", devhub_site.BASE_TAG,
-                           build["nvr"])
+            package_lists.add_package(
+                call.db, devhub_site.BASE_TAG, "adjutant-notify", call.session.user_id
+            )
+        tagged = _koji_cli(
+            site, tmp_path, "tag-build", "--nowait", devhub_site.BASE_TAG, build["nvr"]
+        )
         assert tagged.returncode == 0, tagged.stdout + tagged.stderr
         while not any("tagged into" in str(m["Subject"]) for m in sink.messages):
             assert time.monotonic() < deadline + 60, [m["Subject"] for m in sink.messages]

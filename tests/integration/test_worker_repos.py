@@ -24,12 +24,19 @@ from tests.support.srpms import build_rpm, simple_spec
 
 pytestmark = pytest.mark.integration
 
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str,
-         worker_label: str) -> Iterator[DevhubSite]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, podman_url: str, task_image: str, worker_label: str
+) -> Iterator[DevhubSite]:
     # maxjobs 4: a repo task's parent holds a slot while its children run.
-    with devhub_worker_site(tmp_path_factory.mktemp("worker-repos"), podman_url, task_image,
-                            worker_label, {"maxjobs": "4"}) as site:
+    with devhub_worker_site(
+        tmp_path_factory.mktemp("worker-repos"),
+        podman_url,
+        task_image,
+        worker_label,
+        {"maxjobs": "4"},
+    ) as site:
         yield site
 
 
@@ -76,10 +83,12 @@ def test_a_tag_with_an_external_repo_gets_a_merged_repo_buildroots_install_from(
     # Blocking a package on the tag drops it from the external repo's content too.
     assert site.hub_admin is not None
     with site.hub_admin.admin_call() as call:
-        package_lists.add_package(call.db, tag, "adjutant-ext-blocked", call.session.user_id,
-                                  block=True)
-    repo_tasks.external_package_reaches_buildroots(site, files, tag, ext_name, package,
-                                                   blocked="adjutant-ext-blocked")
+        package_lists.add_package(
+            call.db, tag, "adjutant-ext-blocked", call.session.user_id, block=True
+        )
+    repo_tasks.external_package_reaches_buildroots(
+        site, files, tag, ext_name, package, blocked="adjutant-ext-blocked"
+    )
 
 
 def test_mixed_merge_modes_fail_the_createrepo_with_kojids_fault(
@@ -101,7 +110,8 @@ def test_mixed_merge_modes_fail_the_createrepo_with_kojids_fault(
     assert site.wait(task_id)["state"] == koji.TASK_STATES["FAILED"]
     [child] = site.admin.getTaskChildren(task_id)
     assert "Found multiple merge modes for external repos" in str(
-        worker_builds.fault_of(site.admin, child["id"]))
+        worker_builds.fault_of(site.admin, child["id"])
+    )
     # With one mode left, the queue's retry of the same request makes the repo.
     site.admin.removeExternalRepoFromTag(tag, names["bare"])
     while (repo := site.admin.repo.checkRequest(request["id"])["repo"]) is None:
@@ -121,8 +131,10 @@ def dist_tag(site: DevhubSite, tmp_path: Path, key: SigningKey) -> tuple[str, st
     """A tag holding two fresh packages: one with a signed copy, one unsigned.
     Returns (tag, signed package, unsigned package)."""
     tag = repo_tasks.unique("adj-dist")
-    signed_name, unsigned_name = repo_tasks.unique("adjutant-signed"), \
-        repo_tasks.unique("adjutant-unsigned")
+    signed_name, unsigned_name = (
+        repo_tasks.unique("adjutant-signed"),
+        repo_tasks.unique("adjutant-unsigned"),
+    )
     rpms = [build_rpm(simple_spec(n), tmp_path / n) for n in (signed_name, unsigned_name)]
     assert site.hub_admin is not None
     with site.hub_admin.admin_call() as call:
@@ -133,36 +145,58 @@ def dist_tag(site: DevhubSite, tmp_path: Path, key: SigningKey) -> tuple[str, st
 
 
 def test_a_dist_repo_has_the_signed_copies_the_fallbacks_and_the_comps(
-    site: DevhubSite, files: Files, tmp_path: Path, key: SigningKey,
-    dist_tag: tuple[str, str, str], task_image: str,
+    site: DevhubSite,
+    files: Files,
+    tmp_path: Path,
+    key: SigningKey,
+    dist_tag: tuple[str, str, str],
+    task_image: str,
 ) -> None:
     tag, signed, unsigned = dist_tag
     relpath = repo_tasks.dist_repo_has_signed_copies_and_comps(
-        site, files, tag, signed, unsigned, key, tmp_path)
+        site, files, tag, signed, unsigned, key, tmp_path
+    )
     assert site.admin.getRepo(tag) is None  # a dist repo is not a build repo
     # dnf in a task container installs the package group from the repo, and the signed
     # package it gets carries our key.
     assert site.hub_admin is not None
     repo_dir = site.hub_admin.topdir / relpath
     installed = subprocess.run(
-        ["podman", "run", "--rm", "--network", "none", "-v", f"{repo_dir}:/dist:ro",
-         task_image, "sh", "-c",
-         "dnf -q -y --disablerepo='*' --repofrompath=dist,file:///dist --nogpgcheck "
-         "--setopt=install_weak_deps=False group install adjutant-tools && "
-         f"rpm -q --qf '%{{NAME}} %{{RSAHEADER:pgpsig}}\\n' {signed}"],
-        capture_output=True, text=True, timeout=300, check=False)
+        [
+            "podman",
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            f"{repo_dir}:/dist:ro",
+            task_image,
+            "sh",
+            "-c",
+            "dnf -q -y --disablerepo='*' --repofrompath=dist,file:///dist --nogpgcheck "
+            "--setopt=install_weak_deps=False group install adjutant-tools && "
+            f"rpm -q --qf '%{{NAME}} %{{RSAHEADER:pgpsig}}\\n' {signed}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert installed.returncode == 0, installed.stdout + installed.stderr
     assert f"Key ID {key.long_id.lower()}" in installed.stdout
 
 
 def test_a_dist_repo_skips_or_refuses_unsigned_packages_as_asked(
-    site: DevhubSite, files: Files, key: SigningKey, dist_tag: tuple[str, str, str],
+    site: DevhubSite,
+    files: Files,
+    key: SigningKey,
+    dist_tag: tuple[str, str, str],
 ) -> None:
     tag, signed, unsigned = dist_tag
-    task_id, info = repo_tasks.dist_repo(site, tag, [key.koji_id], None,
-                                         skip_missing_signatures=True)
-    assert info["state"] == koji.TASK_STATES["CLOSED"], \
-        worker_builds.fault_of(site.admin, task_id)
+    task_id, info = repo_tasks.dist_repo(
+        site, tag, [key.koji_id], None, skip_missing_signatures=True
+    )
+    assert info["state"] == koji.TASK_STATES["CLOSED"], worker_builds.fault_of(site.admin, task_id)
     contents = files.repo(repo_tasks.dist_repo_path(site, task_id))
     assert set(contents.packages) == {f"{signed}.x86_64"}
     assert contents.groups == []
@@ -174,16 +208,20 @@ def test_a_dist_repo_skips_or_refuses_unsigned_packages_as_asked(
     assert info["state"] == koji.TASK_STATES["FAILED"]
     [child] = site.admin.getTaskChildren(task_id)
     assert "Unsigned packages found. See missing_signatures.log" in str(
-        worker_builds.fault_of(site.admin, child["id"]))
+        worker_builds.fault_of(site.admin, child["id"])
+    )
     repo_id = int(site.admin.getTaskRequest(task_id)[1])
     assert site.admin.repoInfo(repo_id)["state"] == koji.REPO_INIT  # never made READY
 
 
 def test_a_multilib_dist_repo_is_refused_with_a_fault_naming_it(
-    site: DevhubSite, key: SigningKey, dist_tag: tuple[str, str, str],
+    site: DevhubSite,
+    key: SigningKey,
+    dist_tag: tuple[str, str, str],
 ) -> None:
     tag, _signed, _unsigned = dist_tag
-    task_id, info = repo_tasks.dist_repo(site, tag, [key.koji_id], None,
-                                         multilib="work/multilib.conf")
+    task_id, info = repo_tasks.dist_repo(
+        site, tag, [key.koji_id], None, multilib="work/multilib.conf"
+    )
     assert info["state"] == koji.TASK_STATES["FAILED"]
     assert "multilib" in str(worker_builds.fault_of(site.admin, task_id))

@@ -42,8 +42,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/live/" in str(item.fspath):
             item.add_marker(pytest.mark.live)
-            item.add_marker(pytest.mark.skipif(
-                bool(MISSING), reason=f"no live koji hub configured (unset: {', '.join(MISSING)})"))
+            item.add_marker(
+                pytest.mark.skipif(
+                    bool(MISSING),
+                    reason=f"no live koji hub configured (unset: {', '.join(MISSING)})",
+                )
+            )
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +64,9 @@ STOP_GRACE_S = 5
 # Per module, not per session: test_live_hub logs in as the same host with a forced
 # exclusive session, which would end a worker left running across modules.
 @pytest.fixture(scope="module")
-def live_site(live_endpoint: HubEndpoint,
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerSite]:
+def live_site(
+    live_endpoint: HubEndpoint, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerSite]:
     image = os.environ["ADJUTANT_LIVE_TASK_IMAGE"]  # tests using this are marked needs_worker
     podman_url = os.environ.get("ADJUTANT_LIVE_PODMAN_URL", "unix:///run/podman/podman.sock")
     base = tmp_path_factory.mktemp("live-worker")
@@ -87,5 +92,13 @@ def live_site(live_endpoint: HubEndpoint,
          "state_db": str(base / "state.db"), "dashboard_enabled": "false"},
     )  # fmt: skip
     with running_worker(conf, base / "worker.log"):
-        yield WorkerSite(admin, live_endpoint.build_tag, repo["id"], workdir, label,
-                         PodmanBackend(podman_url), base, STOP_GRACE_S)
+        yield WorkerSite(
+            admin,
+            live_endpoint.build_tag,
+            repo["id"],
+            workdir,
+            label,
+            PodmanBackend(podman_url),
+            base,
+            STOP_GRACE_S,
+        )

@@ -12,13 +12,13 @@ from tests.support.hub_endpoint import HubEndpoint
 from tests.support.srpms import SAMPLE_SRPM
 
 
-def test_stock_koji_cli_against_the_live_hub(live_endpoint: HubEndpoint,
-                                             tmp_path: Path) -> None:
+def test_stock_koji_cli_against_the_live_hub(live_endpoint: HubEndpoint, tmp_path: Path) -> None:
     hub_protocol.cli_basics(live_endpoint, SAMPLE_SRPM, tmp_path)
 
 
-def test_stock_task_manager_against_the_live_hub(live_endpoint: HubEndpoint,
-                                                 tmp_path: Path) -> None:
+def test_stock_task_manager_against_the_live_hub(
+    live_endpoint: HubEndpoint, tmp_path: Path
+) -> None:
     hub_protocol.stock_task_manager(live_endpoint, tmp_path)
 
 

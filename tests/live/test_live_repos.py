@@ -48,7 +48,8 @@ def test_live_external_repo_is_merged_and_used_by_buildroots(
     admin.createExternalRepo(ext_name, os.environ["ADJUTANT_LIVE_EXTERNAL_REPO_URL"])
     admin.addExternalRepoToTag(tag, ext_name, 5, merge_mode="koji")
     repo_tasks.external_package_reaches_buildroots(
-        live_site, files, tag, ext_name, os.environ["ADJUTANT_LIVE_EXTERNAL_PACKAGE"])
+        live_site, files, tag, ext_name, os.environ["ADJUTANT_LIVE_EXTERNAL_PACKAGE"]
+    )
 
 
 def test_live_dist_repo_has_signed_copies_and_comps(
@@ -57,8 +58,10 @@ def test_live_dist_repo_has_signed_copies_and_comps(
     admin = live_site.admin
     tag = repo_tasks.unique("adjutant-live-dist")
     admin.createTag(tag, arches="x86_64")
-    signed, unsigned = (repo_tasks.unique("adjutant-live-signed"),
-                        repo_tasks.unique("adjutant-live-unsigned"))
+    signed, unsigned = (
+        repo_tasks.unique("adjutant-live-signed"),
+        repo_tasks.unique("adjutant-live-unsigned"),
+    )
     rpms = [build_rpm(simple_spec(name), tmp_path / name) for name in (signed, unsigned)]
     config = live_endpoint.write_koji_config(tmp_path)
     done = live_endpoint.koji_cli(config, "import", "--create-build", *map(str, rpms))
@@ -69,6 +72,7 @@ def test_live_dist_repo_has_signed_copies_and_comps(
     with signing_key(tmp_path / "gnupg") as key:
         repo_tasks.import_signature(admin, rpms[0], key, tmp_path / "signed")
         relpath = repo_tasks.dist_repo_has_signed_copies_and_comps(
-            live_site, files, tag, signed, unsigned, key, tmp_path)
+            live_site, files, tag, signed, unsigned, key, tmp_path
+        )
     assert relpath.startswith(f"repos-dist/{tag}/")
     assert admin.getRepo(tag, dist=True)["state"] == koji.REPO_READY

@@ -16,6 +16,7 @@ from tests.scenarios.worker_builds import WorkerSite
 
 pytestmark = needs_worker
 
+
 def test_live_build_succeeds(live_site: WorkerSite) -> None:
     worker_builds.build_succeeds(live_site, "adjutant-live-hello")
 

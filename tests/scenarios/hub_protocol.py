@@ -56,9 +56,16 @@ def _task_manager_options(workdir: Path) -> types.SimpleNamespace:
     """The options the stock TaskManager and BaseTaskHandler read."""
     (workdir / "tasks").mkdir(parents=True, exist_ok=True)
     return types.SimpleNamespace(
-        maxjobs=5, minspace=1, mockdir=str(workdir), workdir=str(workdir / "tasks"),
-        failed_buildroot_lifetime=3600, buildroot_basic_cleanup_delay=120,
-        buildroot_final_cleanup_delay=86400, sleeptime=1, topdir=None, topurl=None,
+        maxjobs=5,
+        minspace=1,
+        mockdir=str(workdir),
+        workdir=str(workdir / "tasks"),
+        failed_buildroot_lifetime=3600,
+        buildroot_basic_cleanup_delay=120,
+        buildroot_final_cleanup_delay=86400,
+        sleeptime=1,
+        topdir=None,
+        topurl=None,
     )
 
 
@@ -66,11 +73,12 @@ def stock_task_manager(endpoint: HubEndpoint, workdir: Path) -> None:
     """koji's own TaskManager, logged in with the host cert, runs the library's test tasks."""
     admin = endpoint.session(endpoint.admin_cert)
     sleep_id = admin.makeTask("sleep", [1], assign=endpoint.host_name)
-    waittest_id = admin.makeTask("waittest", koji.encode_args(2, seconds=1),
-                                 assign=endpoint.host_name)
+    waittest_id = admin.makeTask(
+        "waittest", koji.encode_args(2, seconds=1), assign=endpoint.host_name
+    )
     dependant_id = admin.makeTask(
-        "dependantTask", [[sleep_id], [["sleep", [1]], ["sleep", [1]]]],
-        assign=endpoint.host_name)
+        "dependantTask", [[sleep_id], [["sleep", [1]], ["sleep", [1]]]], assign=endpoint.host_name
+    )
     wanted = [sleep_id, waittest_id, dependant_id]
 
     host = endpoint.session(endpoint.host_cert)
@@ -84,8 +92,13 @@ def stock_task_manager(endpoint: HubEndpoint, workdir: Path) -> None:
             manager.updateTasks()
             if not manager.getNextTask():
                 states = [admin.getTaskInfo(t)["state"] for t in wanted]
-                if all(s in (koji.TASK_STATES["CLOSED"], koji.TASK_STATES["FAILED"])
-                       for s in states) and not manager.pids:
+                if (
+                    all(
+                        s in (koji.TASK_STATES["CLOSED"], koji.TASK_STATES["FAILED"])
+                        for s in states
+                    )
+                    and not manager.pids
+                ):
                     break
                 time.sleep(0.5)
     finally:

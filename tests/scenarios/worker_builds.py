@@ -34,8 +34,14 @@ class WorkerSite:
     stop_grace_s: int
     worker_log: Path | None = None
 
-    def submit(self, name: str, build_script: str = "true", build_requires: str = "",
-               tag: str | None = None, repo_id: int | None = None) -> int:
+    def submit(
+        self,
+        name: str,
+        build_script: str = "true",
+        build_requires: str = "",
+        tag: str | None = None,
+        repo_id: int | None = None,
+    ) -> int:
         """Upload an SRPM of a one-file package and create its buildArch task (on the
         site's build tag and repo unless given)."""
         spec = simple_spec(name, build_script=build_script, build_requires=build_requires)
@@ -46,8 +52,13 @@ class WorkerSite:
         """Upload ``srpm`` and create its buildArch task for x86_64."""
         upload = f"cli-build/adjutant-{time.time_ns()}"
         self.admin.uploadWrapper(str(srpm), upload)
-        params = [f"{upload}/{srpm.name}", tag or self.build_tag, "x86_64", True,
-                  {"repo_id": repo_id or self.repo_id}]
+        params = [
+            f"{upload}/{srpm.name}",
+            tag or self.build_tag,
+            "x86_64",
+            True,
+            {"repo_id": repo_id or self.repo_id},
+        ]
         return int(self.admin.makeTask("buildArch", params, arch="x86_64"))
 
     def wait(self, task_id: int, states: set[int] = FINISHED) -> dict[str, Any]:
@@ -83,8 +94,9 @@ def fault_of(admin: koji.ClientSession, task_id: int) -> koji.GenericError:
     return caught.value
 
 
-def build_succeeds(site: WorkerSite, name: str, *, repo_id: int | None = None,
-                   tag: str | None = None, **spec: str) -> dict[str, Any]:
+def build_succeeds(
+    site: WorkerSite, name: str, *, repo_id: int | None = None, tag: str | None = None, **spec: str
+) -> dict[str, Any]:
     """A buildArch task closes with kojid's result shape; returns the result."""
     task_id = site.submit(name, tag=tag, repo_id=repo_id, **spec)
     info = site.wait(task_id)
@@ -92,10 +104,17 @@ def build_succeeds(site: WorkerSite, name: str, *, repo_id: int | None = None,
     result: dict[str, Any] = site.admin.getTaskResult(task_id)
     upload = koji.pathinfo.taskrelpath(task_id)
     assert sorted(result) == ["brootid", "logs", "rpms", "srpms"]
-    assert [Path(p).parent.as_posix() for p in result["rpms"] + result["srpms"]] == [
-        upload] * (len(result["rpms"]) + 1)
-    for log in ("build.log", "root.log", "state.log", "hw_info.log", "installed_pkgs.log",
-                "mock_output.log"):
+    assert [Path(p).parent.as_posix() for p in result["rpms"] + result["srpms"]] == [upload] * (
+        len(result["rpms"]) + 1
+    )
+    for log in (
+        "build.log",
+        "root.log",
+        "state.log",
+        "hw_info.log",
+        "installed_pkgs.log",
+        "mock_output.log",
+    ):
         assert f"{upload}/{log}" in result["logs"]
     outputs = site.admin.listTaskOutput(task_id)
     assert all(Path(p).name in outputs for p in result["rpms"] + result["srpms"])
@@ -109,17 +128,23 @@ def build_succeeds(site: WorkerSite, name: str, *, repo_id: int | None = None,
     return result
 
 
-def subpackages_are_imported_under_their_own_names(admin: koji.ClientSession, task_id: int,
-                                                   nvr: str) -> None:
+def subpackages_are_imported_under_their_own_names(
+    admin: koji.ClientSession, task_id: int, nvr: str
+) -> None:
     """A `koji build` of tests.support.srpms.subpackage_spec (NVR ``nvr``) closed; its
     buildArch uploaded three RPMs, each named by its own header, and the hub imported all
     three (the hub refuses a file whose name is not the one its header gives)."""
-    assert admin.getTaskInfo(task_id)["state"] == koji.TASK_STATES["CLOSED"], \
-        fault_of(admin, task_id)
+    assert admin.getTaskInfo(task_id)["state"] == koji.TASK_STATES["CLOSED"], fault_of(
+        admin, task_id
+    )
     name, version, release = nvr.rsplit("-", 2)
-    expected = sorted([f"{name}-{version}-{release}.x86_64.rpm",
-                       f"{name}-devel-{version}-{release}.x86_64.rpm",
-                       f"{name}-doc-{version}-{release}.noarch.rpm"])
+    expected = sorted(
+        [
+            f"{name}-{version}-{release}.x86_64.rpm",
+            f"{name}-devel-{version}-{release}.x86_64.rpm",
+            f"{name}-doc-{version}-{release}.noarch.rpm",
+        ]
+    )
     [build_arch] = [c for c in admin.getTaskChildren(task_id) if c["method"] == "buildArch"]
     uploaded = admin.getTaskResult(build_arch["id"])["rpms"]
     assert sorted(Path(p).name for p in uploaded) == expected

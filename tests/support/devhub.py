@@ -29,13 +29,17 @@ class HubHarness:
         if self._sessions:
             with self.db.transaction() as cur:
                 for sinfo in self._sessions.values():
-                    cur.run("UPDATE sessions SET expired = 1, closed = 1, exclusive = NULL "
-                            "WHERE id = ?", (sinfo["session-id"],))
+                    cur.run(
+                        "UPDATE sessions SET expired = 1, closed = 1, exclusive = NULL "
+                        "WHERE id = ?",
+                        (sinfo["session-id"],),
+                    )
             self._sessions.clear()
         self.hub.stop()
 
-    def add_host(self, name: str, arches: tuple[str, ...] = ("x86_64",),
-                 capacity: float = 2.0) -> int:
+    def add_host(
+        self, name: str, arches: tuple[str, ...] = ("x86_64",), capacity: float = 2.0
+    ) -> int:
         with self.db.transaction() as cur:
             return add_host(cur, name, list(arches), capacity)
 
@@ -55,15 +59,19 @@ class HubHarness:
                 assert row is not None, f"no user {user}"
                 sinfo = sessions.create_session(cur, row["id"], koji.AUTHTYPES["SSL"])
                 if exclusive:
-                    cur.run("UPDATE sessions SET exclusive = 1 WHERE id = ?",
-                            (sinfo["session-id"],))
+                    cur.run(
+                        "UPDATE sessions SET exclusive = 1 WHERE id = ?", (sinfo["session-id"],)
+                    )
             self._sessions[key] = sinfo
         sinfo = self._sessions[key]
-        return {"Koji-Session-Id": str(sinfo["session-id"]),
-                "Koji-Session-Key": sinfo["session-key"]}
+        return {
+            "Koji-Session-Id": str(sinfo["session-id"]),
+            "Koji-Session-Key": sinfo["session-key"],
+        }
 
-    def call(self, user: str | None, method: str, *args: Any, exclusive: bool = True,
-             **kwargs: Any) -> Any:
+    def call(
+        self, user: str | None, method: str, *args: Any, exclusive: bool = True, **kwargs: Any
+    ) -> Any:
         """Call hub `method` as `user` (None: anonymous); faults raise as on the client."""
         headers = self._session_headers(user, exclusive) if user else {}
         with self.db.transaction() as cur:

@@ -27,8 +27,14 @@ def free_port() -> int:
 
 
 class DevHubProcess:
-    def __init__(self, home: Path, repo_loop: bool = True, bind: str = "127.0.0.1",
-                 address: str = "127.0.0.1", keytab: Path | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        repo_loop: bool = True,
+        bind: str = "127.0.0.1",
+        address: str = "127.0.0.1",
+        keytab: Path | None = None,
+    ) -> None:
         """``bind`` is what the hub listens on; ``address`` is how clients name it (the
         server certificate covers it); ``keytab`` turns on Kerberos logins."""
         self.keytab = keytab
@@ -59,16 +65,35 @@ class DevHubProcess:
         return self.admin.client_cert(ADMIN_USER)
 
     def start(self) -> DevHubProcess:
-        argv = [sys.executable, "-m", "adjutant", "devhub", "--home", str(self.home), "serve",
-                "--port", str(self.https_port), "--http-port", str(self.http_port),
-                "--bind", self.bind, "--hostname", self.address]
+        argv = [
+            sys.executable,
+            "-m",
+            "adjutant",
+            "devhub",
+            "--home",
+            str(self.home),
+            "serve",
+            "--port",
+            str(self.https_port),
+            "--http-port",
+            str(self.http_port),
+            "--bind",
+            self.bind,
+            "--hostname",
+            self.address,
+        ]
         if not self.repo_loop:
             argv.append("--no-repo-loop")
         if self.keytab is not None:
             argv += ["--keytab", str(self.keytab)]
         log = self.log_path.open("a")
-        self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, text=True,
-                                     env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

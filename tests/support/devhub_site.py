@@ -48,8 +48,10 @@ echo '%%dist {DIST}' > %{{buildroot}}/etc/rpm/macros.adjutant-dist
 
 def seed_site(hub: DevHub, scratch: Path) -> None:
     """Tags, target, host, groups; import the macros and dependency packages into the base."""
-    rpms = [build_rpm(MACROS_SPEC, scratch / "macros"),
-            build_rpm(simple_spec("adjutant-dep"), scratch / "dep")]
+    rpms = [
+        build_rpm(MACROS_SPEC, scratch / "macros"),
+        build_rpm(simple_spec("adjutant-dep"), scratch / "dep"),
+    ]
     with hub.admin_call() as call:
         hosts.add_host(call.db, HOST, ["x86_64"], capacity=4.0)
         hosts.add_host_to_channel(call, HOST, "createrepo")
@@ -92,11 +94,17 @@ def make_repo(hub: DevHub, tag: str = BUILD_TAG) -> int:
                  "-i", str(arch_dir / "pkglist"), "-o", str(out), str(arch_dir)],
                 check=True, capture_output=True,
             )  # fmt: skip
-            data[arch_dir.name] = [f"{upload}/repodata",
-                                   sorted(p.name for p in (out / "repodata").iterdir())]
+            data[arch_dir.name] = [
+                f"{upload}/repodata",
+                sorted(p.name for p in (out / "repodata").iterdir()),
+            ]
         harness.call(REPO_MAKER, "host.repoDone", repo_id, data)
-        harness.call(REPO_MAKER, "host.closeTask", task_id,
-                     koji.xmlrpcplus.dumps(([repo_id, _event],), methodresponse=1))
+        harness.call(
+            REPO_MAKER,
+            "host.closeTask",
+            task_id,
+            koji.xmlrpcplus.dumps(([repo_id, _event],), methodresponse=1),
+        )
         return int(repo_id)
     finally:
         harness.close()

@@ -35,9 +35,14 @@ class DevhubSite(WorkerSite):
 
 
 @contextmanager
-def devhub_worker_site(base: Path, podman_url: str, task_image: str, worker_label: str,
-                       kojid_extra: dict[str, str] | None = None,
-                       adjutant_extra: dict[str, str] | None = None) -> Iterator[DevhubSite]:
+def devhub_worker_site(
+    base: Path,
+    podman_url: str,
+    task_image: str,
+    worker_label: str,
+    kojid_extra: dict[str, str] | None = None,
+    adjutant_extra: dict[str, str] | None = None,
+) -> Iterator[DevhubSite]:
     """Start devhub and the worker under ``base``; stop both when the block ends."""
     hub = DevHubProcess(base / "devhub")
     devhub_site.seed_site(hub.admin, base / "seed")
@@ -62,10 +67,20 @@ def devhub_worker_site(base: Path, podman_url: str, task_image: str, worker_labe
     admin.ssl_login(cert=str(hub.admin_cert), serverca=str(hub.serverca))
     try:
         with running_worker(conf, base / "worker.log") as worker:
-            yield DevhubSite(admin, devhub_site.BUILD_TAG, repo_id, workdir, worker_label,
-                             PodmanBackend(podman_url, retry_attempts=2, retry_delay_s=0.5),
-                             base, STOP_GRACE_S, worker_log=base / "worker.log",
-                             hub_admin=hub.admin, kojid_conf=conf, topurl=hub.topurl,
-                             worker_pid=worker.pid)
+            yield DevhubSite(
+                admin,
+                devhub_site.BUILD_TAG,
+                repo_id,
+                workdir,
+                worker_label,
+                PodmanBackend(podman_url, retry_attempts=2, retry_delay_s=0.5),
+                base,
+                STOP_GRACE_S,
+                worker_log=base / "worker.log",
+                hub_admin=hub.admin,
+                kojid_conf=conf,
+                topurl=hub.topurl,
+                worker_pid=worker.pid,
+            )
     finally:
         hub.close()

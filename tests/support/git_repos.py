@@ -8,13 +8,15 @@ from pathlib import Path
 from tests.support.srpms import simple_spec
 
 
-def git_repo(directory: Path, name: str, build_requires: str = "adjutant-dep",
-             build_script: str = "true") -> str:
+def git_repo(
+    directory: Path, name: str, build_requires: str = "adjutant-dep", build_script: str = "true"
+) -> str:
     """A git repository holding the package's spec on branch main; returns its path."""
     repo = directory / f"{name}.git"
     repo.mkdir(parents=True)
-    (repo / f"{name}.spec").write_text(simple_spec(name, build_requires=build_requires,
-                                                   build_script=build_script))
+    (repo / f"{name}.spec").write_text(
+        simple_spec(name, build_requires=build_requires, build_script=build_script)
+    )
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     for argv in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "spec"]):
         subprocess.run([*git, *argv], check=True, capture_output=True)

@@ -17,13 +17,34 @@ from pathlib import Path
 def served_over_http(directory: Path, image: str) -> Iterator[str]:
     """``http://<address>:8000`` serving ``directory`` read-only until the block ends."""
     name = f"adjutant-test-http-{uuid.uuid4().hex[:10]}"
-    subprocess.run(["podman", "run", "-d", "--rm", "--name", name, "-v",
-                    f"{directory}:/srv:ro", "-w", "/srv", image,
-                    "python3", "-m", "http.server", "8000"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "podman",
+            "run",
+            "-d",
+            "--rm",
+            "--name",
+            name,
+            "-v",
+            f"{directory}:/srv:ro",
+            "-w",
+            "/srv",
+            image,
+            "python3",
+            "-m",
+            "http.server",
+            "8000",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
-        address = subprocess.run(["podman", "inspect", name, "--format",
-                                  "{{.NetworkSettings.IPAddress}}"], check=True,
-                                 capture_output=True, text=True).stdout.strip()
+        address = subprocess.run(
+            ["podman", "inspect", name, "--format", "{{.NetworkSettings.IPAddress}}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         yield f"http://{address}:8000"
     finally:
         subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)

@@ -31,8 +31,9 @@ class HubEndpoint:
 
     def session(self, cert: Path | None = None) -> koji.ClientSession:
         """A logged-in client session (anonymous when cert is None)."""
-        session = koji.ClientSession(self.server, {"serverca": str(self.serverca),
-                                                   "max_retries": 3, "retry_interval": 1})
+        session = koji.ClientSession(
+            self.server, {"serverca": str(self.serverca), "max_retries": 3, "retry_interval": 1}
+        )
         if cert is not None:
             session.ssl_login(cert=str(cert), serverca=str(self.serverca))
         return session
@@ -49,5 +50,11 @@ class HubEndpoint:
     def koji_cli(self, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the stock koji CLI from the PyPI package against this hub."""
         env = dict(os.environ, KOJI_CONFIG_DIR="/nonexistent")
-        return subprocess.run([*KOJI_CLI, "-c", str(config), "-p", "koji", *args],
-                              capture_output=True, text=True, timeout=120, check=False, env=env)
+        return subprocess.run(
+            [*KOJI_CLI, "-c", str(config), "-p", "koji", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env=env,
+        )

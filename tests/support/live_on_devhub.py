@@ -50,9 +50,11 @@ def _external_repo(base: Path) -> Path:
 
 def _git_urls(srv: Path, base: Path) -> dict[str, str]:
     """Git repos for the SCM tests: one package, and a chain whose second needs the first."""
-    names = {"single": ("adjutant-live-git", "adjutant-dep"),
-             "chain1": ("adjutant-live-chain-a", "adjutant-dep"),
-             "chain2": ("adjutant-live-chain-b", "adjutant-live-chain-a")}
+    names = {
+        "single": ("adjutant-live-git", "adjutant-dep"),
+        "chain1": ("adjutant-live-chain-a", "adjutant-dep"),
+        "chain2": ("adjutant-live-chain-b", "adjutant-live-chain-a"),
+    }
     paths = {}
     for key, (name, requires) in names.items():
         source = git_repo(base / "git-src", name, build_requires=requires)
@@ -69,8 +71,7 @@ def _fit_for_chain_builds(hub: DevHubProcess) -> None:
         assert build_tag is not None
         tags.add_inheritance(call.db, build_tag["id"], devhub_site.DEST_TAG, 20)
         for name in ("adjutant-live-chain-a", "adjutant-live-chain-b"):
-            package_lists.add_package(call.db, devhub_site.DEST_TAG, name,
-                                      call.session.user_id)
+            package_lists.add_package(call.db, devhub_site.DEST_TAG, name, call.session.user_id)
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
@@ -108,8 +109,15 @@ def main(pytest_args: list[str]) -> int:
             ADJUTANT_LIVE_CHAIN_URLS=f"git+{url}/{git['chain1']}#main "
                                      f"git+{url}/{git['chain2']}#main",
         )  # fmt: skip
-        argv = [sys.executable, "-m", "pytest", "tests/live", "-p", "no:cacheprovider",
-                *pytest_args]
+        argv = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/live",
+            "-p",
+            "no:cacheprovider",
+            *pytest_args,
+        ]
         child = subprocess.Popen(argv, env=env)
         try:
             return child.wait()

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 
-def stop_process(proc: subprocess.Popen[Any], timeout_s: float,
-                 sig: int = signal.SIGTERM) -> None:
+def stop_process(proc: subprocess.Popen[Any], timeout_s: float, sig: int = signal.SIGTERM) -> None:
     """Send ``sig`` (if still running), wait up to ``timeout_s``, then kill."""
     if proc.poll() is not None:
         return

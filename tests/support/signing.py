@@ -30,16 +30,22 @@ def signing_key(directory: Path) -> Iterator[SigningKey]:
     directory.mkdir(mode=0o700, parents=True)
     gpg = ["gpg", "--batch", "--homedir", str(directory)]
     try:
-        subprocess.run([*gpg, "--passphrase", "", "--quick-gen-key", KEY_NAME, "rsa2048",
-                        "sign", "never"], check=True, capture_output=True)
-        listing = subprocess.run([*gpg, "--list-keys", "--with-colons"], check=True,
-                                 capture_output=True, text=True).stdout
-        [long_id] = [line.split(":")[4] for line in listing.splitlines()
-                     if line.startswith("pub:")]
+        subprocess.run(
+            [*gpg, "--passphrase", "", "--quick-gen-key", KEY_NAME, "rsa2048", "sign", "never"],
+            check=True,
+            capture_output=True,
+        )
+        listing = subprocess.run(
+            [*gpg, "--list-keys", "--with-colons"], check=True, capture_output=True, text=True
+        ).stdout
+        [long_id] = [line.split(":")[4] for line in listing.splitlines() if line.startswith("pub:")]
         yield SigningKey(directory, long_id)
     finally:
-        subprocess.run(["gpgconf", "--homedir", str(directory), "--kill", "all"],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["gpgconf", "--homedir", str(directory), "--kill", "all"],
+            capture_output=True,
+            check=False,
+        )
 
 
 def signed_copy(rpm: Path, key: SigningKey, out_dir: Path) -> Path:
@@ -47,8 +53,20 @@ def signed_copy(rpm: Path, key: SigningKey, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     copy = out_dir / rpm.name
     shutil.copy2(rpm, copy)
-    subprocess.run(["rpmsign", "--define", f"_gpg_name {KEY_NAME}",
-                    "--define", f"_gpg_path {key.gnupghome}", "--define", "__gpg /usr/bin/gpg",
-                    "--addsign", str(copy)], check=True, capture_output=True,
-                   stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            "rpmsign",
+            "--define",
+            f"_gpg_name {KEY_NAME}",
+            "--define",
+            f"_gpg_path {key.gnupghome}",
+            "--define",
+            "__gpg /usr/bin/gpg",
+            "--addsign",
+            str(copy),
+        ],
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
     return copy

@@ -14,20 +14,29 @@ from tests.support.processes import stop_process
 
 def kojid_conf(path: Path, kojid: dict[str, str], adjutant: dict[str, str]) -> Path:
     """Write a kojid.conf with these [kojid] and [adjutant] values."""
-    lines = ["[kojid]", *(f"{k} = {v}" for k, v in kojid.items()), "",
-             "[adjutant]", *(f"{k} = {v}" for k, v in adjutant.items()), ""]
+    lines = [
+        "[kojid]",
+        *(f"{k} = {v}" for k, v in kojid.items()),
+        "",
+        "[adjutant]",
+        *(f"{k} = {v}" for k, v in adjutant.items()),
+        "",
+    ]
     path.write_text("\n".join(lines))
     return path
 
 
 @contextmanager
-def running_worker(conf: Path, log_path: Path,
-                   extra_args: tuple[str, ...] = ()) -> Iterator[subprocess.Popen[bytes]]:
+def running_worker(
+    conf: Path, log_path: Path, extra_args: tuple[str, ...] = ()
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run the worker until the block ends; its output goes to log_path (shown on exit)."""
     with log_path.open("ab") as log:
         worker = subprocess.Popen(
             [sys.executable, "-m", "adjutant", "worker", "-c", str(conf), "--fg", *extra_args],
-            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
         )
         try:
             yield worker

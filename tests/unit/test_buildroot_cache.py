@@ -45,8 +45,9 @@ def test_second_buildroot_starts_from_the_cache_and_reports_the_same_listing(
 
     # The same task image, repo, arch, group and dnf config: a hit.
     script_buildroot(setup.backend)
-    setup.backend.on_exec(RPMDB_QUERY_ARGV, once=True,
-                          output=rpmdb(*IMAGE_PKGS, *GROUP_PKGS, *BUILDREQUIRES_PKGS))
+    setup.backend.on_exec(
+        RPMDB_QUERY_ARGV, once=True, output=rpmdb(*IMAGE_PKGS, *GROUP_PKGS, *BUILDREQUIRES_PKGS)
+    )
     for path in (setup.work_dir / "logs").iterdir():
         path.unlink()
     setup.build()

@@ -41,8 +41,10 @@ def full_spec() -> ContainerSpec:
         user="kojibuilder",
         workdir="/builddir",
         network=NetworkMode.BRIDGE,
-        volumes=(VolumeMount("koji-boxed_koji_storage", "/mnt/koji"),
-                 VolumeMount("cache", "/var/cache/dnf", read_only=False)),
+        volumes=(
+            VolumeMount("koji-boxed_koji_storage", "/mnt/koji"),
+            VolumeMount("cache", "/var/cache/dnf", read_only=False),
+        ),
         ulimits=(Ulimit("nofile", 1024, 2048), Ulimit("nproc", 4096, 4096)),
         limits=ResourceLimits(memory_bytes=512 << 20, cpus=1.5, pids=256),
         cap_drop=("ALL",),

@@ -95,8 +95,10 @@ def test_silent_hosts_lose_readiness_and_their_open_tasks(hub: HubHarness) -> No
     task_id = _task(hub)
     _open(hub, HOST, task_id)
     with hub.db.transaction() as cur:
-        cur.run("UPDATE hosts SET update_time = ? WHERE name = ?",
-                (time.time() - hub.hub.config.host_timeout_s - 1, HOST))
+        cur.run(
+            "UPDATE hosts SET update_time = ? WHERE name = ?",
+            (time.time() - hub.hub.config.host_timeout_s - 1, HOST),
+        )
         scheduler.run(cur, hub.hub.config)
     assert hub.admin("getHost", HOST)["ready"] is False
     info = hub.admin("getTaskInfo", task_id)
@@ -113,8 +115,10 @@ def test_waiting_parents_get_an_alert_when_a_child_finishes(hub: HubHarness) -> 
     hub.call(HOST, "host.taskSetWait", parent, [child])
     assert hub.call(HOST, "host.taskWait", parent) == [[], [child]]
     with hub.db.transaction() as cur:
-        cur.run("UPDATE tasks SET state = ?, host_id = ?, result = ? WHERE id = ?",
-                (ST["CLOSED"], 1, _closed(7), child))
+        cur.run(
+            "UPDATE tasks SET state = ?, host_id = ?, result = ? WHERE id = ?",
+            (ST["CLOSED"], 1, _closed(7), child),
+        )
     [entry] = hub.call(HOST, "host.getHostTasks")
     assert entry["alert"] is True
     assert hub.call(HOST, "host.taskWait", parent) == [[child], []]
@@ -125,8 +129,11 @@ def test_cancel_reaches_children_and_building_builds(hub: HubHarness) -> None:
     parent = _task(hub, method="build", assign=HOST)
     hub.call(HOST, "host.openTask", parent)
     child = hub.call(HOST, "host.subtask", "buildArch", [1], parent, label="x86_64")
-    build_id = hub.call(HOST, "host.initBuild", {"name": "p", "version": "1", "release": "1",
-                                                  "epoch": None, "task_id": parent})
+    build_id = hub.call(
+        HOST,
+        "host.initBuild",
+        {"name": "p", "version": "1", "release": "1", "epoch": None, "task_id": parent},
+    )
     assert hub.admin("cancelTask", parent) is None  # the hub answers None
     assert hub.admin("getTaskInfo", child)["state"] == ST["CANCELED"]
     assert hub.admin("getBuild", build_id)["state"] == koji.BUILD_STATES["CANCELED"]
@@ -151,8 +158,12 @@ def test_buildroot_states_and_lists_follow_the_hub(hub: HubHarness) -> None:
     br = hub.call(HOST, "host.newBuildRoot", repo_id, "x86_64", task_id=task_id)
     assert hub.admin("getBuildroot", br)["container_type"] == "chroot"
     with pytest.raises(koji.GenericError, match="No such rpm"):
-        hub.call(HOST, "host.setBuildRootList", br, [{"name": "bash", "version": "5",
-                                                       "release": "1", "arch": "x86_64"}])
+        hub.call(
+            HOST,
+            "host.setBuildRootList",
+            br,
+            [{"name": "bash", "version": "5", "release": "1", "arch": "x86_64"}],
+        )
     with pytest.raises(koji.GenericError, match="not in BUILDING"):
         hub.call(HOST, "host.updateBuildRootList", br, [])
     with pytest.raises(koji.GenericError, match="INIT"):

@@ -34,8 +34,20 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("rpms")
     srpm = build_srpm(simple_spec("imp"), base / "s")
     top = base / "rb"
-    subprocess.run(["rpmbuild", "--rebuild", "--nodeps", "--define", f"_topdir {top}",
-                    "--define", "dist %{nil}", str(srpm)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "rpmbuild",
+            "--rebuild",
+            "--nodeps",
+            "--define",
+            f"_topdir {top}",
+            "--define",
+            "dist %{nil}",
+            str(srpm),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (rpm,) = (top / "RPMS").rglob("*.rpm")
     other = build_srpm(simple_spec("other"), base / "o")
     return {"srpm": srpm, "rpm": rpm, "other": other}
@@ -57,8 +69,7 @@ def _stage(hub: HubHarness, task_id: int, *files: Path) -> list[str]:
 
 
 def _init(hub: HubHarness, task_id: int, release: str = "1") -> int:
-    data = {"name": "imp", "version": "1", "release": release, "epoch": None,
-            "task_id": task_id}
+    data = {"name": "imp", "version": "1", "release": release, "epoch": None, "task_id": task_id}
     return int(hub.call(HOST, "host.initBuild", data))
 
 
@@ -75,8 +86,9 @@ def test_complete_build_imports_files_and_leaves_symlinks(
     imported = hub.hub.topdir / "packages/imp/1/1" / arch / packages["rpm"].name
     assert imported.is_file()
     assert (hub.hub.topdir / "work" / rpm).resolve() == imported.resolve()
-    assert sorted(r["arch"] for r in hub.admin("listRPMs", buildID=build_id)) == \
-        sorted(["src", arch])
+    assert sorted(r["arch"] for r in hub.admin("listRPMs", buildID=build_id)) == sorted(
+        ["src", arch]
+    )
 
 
 def test_an_nvr_that_differs_from_init_build_is_refused(

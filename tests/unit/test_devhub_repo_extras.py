@@ -43,8 +43,7 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     foo = build_rpm(simple_spec("foo"), base / "foo")
     bar = build_rpm(simple_spec("bar"), base / "bar")
     with signing_key(base / "gnupg") as key:
-        yield {"foo": foo, "bar": bar, "key": key,
-               "signed": signed_copy(foo, key, base / "sig")}
+        yield {"foo": foo, "bar": bar, "key": key, "signed": signed_copy(foo, key, base / "sig")}
 
 
 def _arch(packages: dict[str, Any]) -> str:
@@ -52,8 +51,13 @@ def _arch(packages: dict[str, Any]) -> str:
     return arch
 
 
-def _tag(hub: HubHarness, name: str, arches: str | None = None,
-         parents: list[str] | None = None, extra: dict[str, Any] | None = None) -> None:
+def _tag(
+    hub: HubHarness,
+    name: str,
+    arches: str | None = None,
+    parents: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
     with hub.db.transaction() as cur:
         create_tag(cur, name, arches, extra or {}, parents)
 
@@ -66,7 +70,7 @@ def _foo_in_tag(hub: HubHarness, packages: dict[str, Any]) -> dict[str, Any]:
     """`foo` imported (unsigned) into TAG; returns its getRPM entry."""
     _tag(hub, TAG, _arch(packages))
     import_files(hub.hub, TAG, [packages["foo"]])
-    rpm: dict[str, Any] = hub.admin("getRPM", packages["foo"].name[:-len(".rpm")], strict=True)
+    rpm: dict[str, Any] = hub.admin("getRPM", packages["foo"].name[: -len(".rpm")], strict=True)
     return rpm
 
 
@@ -114,7 +118,10 @@ def test_edit_external_repo_renames_and_moves_but_not_onto_a_taken_name(
     hub.admin("createExternalRepo", "epel", "https://example.com/epel/")
     hub.admin("editExternalRepo", "fedora", name="f40", url="https://mirror.example.com/f40")
     assert hub.admin("getExternalRepo", repo["id"]) == {
-        "id": repo["id"], "name": "f40", "url": "https://mirror.example.com/f40/"}
+        "id": repo["id"],
+        "name": "f40",
+        "url": "https://mirror.example.com/f40/",
+    }
     with pytest.raises(koji.GenericError, match="already taken"):
         hub.admin("editExternalRepo", "f40", name="epel")
     assert hub.admin("getExternalRepo", repo["id"])["name"] == "f40"
@@ -143,13 +150,18 @@ def test_add_external_repo_to_tag_records_the_link_and_touches_the_tag(
     _tag(hub, "t1")
     repo = hub.admin("createExternalRepo", "fedora", "https://example.com/f40")
     before = hub.admin("tagLastChangeEvent", "t1")
-    hub.admin("addExternalRepoToTag", "t1", "fedora", 5, merge_mode="bare",
-              arches="x86_64 aarch64")
+    hub.admin("addExternalRepoToTag", "t1", "fedora", 5, merge_mode="bare", arches="x86_64 aarch64")
     [link] = hub.admin("getTagExternalRepos", "t1")
     assert link == {
-        "external_repo_id": repo["id"], "external_repo_name": "fedora", "priority": 5,
-        "tag_id": hub.admin("getTag", "t1")["id"], "tag_name": "t1",
-        "url": "https://example.com/f40/", "merge_mode": "bare", "arches": "x86_64 aarch64"}
+        "external_repo_id": repo["id"],
+        "external_repo_name": "fedora",
+        "priority": 5,
+        "tag_id": hub.admin("getTag", "t1")["id"],
+        "tag_name": "t1",
+        "url": "https://example.com/f40/",
+        "merge_mode": "bare",
+        "arches": "x86_64 aarch64",
+    }
     assert hub.admin("tagLastChangeEvent", "t1") > before
 
 
@@ -168,8 +180,9 @@ def test_add_external_repo_to_tag_refuses_duplicate_repo_priority_and_merge_mode
         hub.admin("addExternalRepoToTag", "t1", "epel", 6, merge_mode="yum")
     with pytest.raises(koji.ParameterError, match="Invalid priority"):
         hub.admin("addExternalRepoToTag", "t1", "epel", "high")
-    assert [link["external_repo_name"] for link in hub.admin("getTagExternalRepos", "t1")] == \
-        ["fedora"]
+    assert [link["external_repo_name"] for link in hub.admin("getTagExternalRepos", "t1")] == [
+        "fedora"
+    ]
 
 
 def test_remove_external_repo_from_tag_faults_when_not_linked(hub: HubHarness) -> None:
@@ -189,8 +202,7 @@ def test_edit_tag_external_repo_changes_fields_and_reports_no_change(hub: HubHar
     hub.admin("addExternalRepoToTag", "t1", "fedora", 5)
     assert hub.admin("editTagExternalRepo", "t1", "fedora", priority=5) is False
     assert hub.admin("editTagExternalRepo", "t1", "fedora", merge_mode="koji") is False
-    assert hub.admin("editTagExternalRepo", "t1", "fedora", priority=9,
-                     merge_mode="simple") is True
+    assert hub.admin("editTagExternalRepo", "t1", "fedora", priority=9, merge_mode="simple") is True
     [link] = hub.admin("getTagExternalRepos", "t1")
     assert (link["priority"], link["merge_mode"], link["arches"]) == (9, "simple", None)
     assert hub.admin("editTagExternalRepo", "t1", "fedora", arches="x86_64") is True
@@ -211,8 +223,10 @@ def test_get_tag_external_repos_filters_by_repo_across_tags(hub: HubHarness) -> 
     hub.admin("addExternalRepoToTag", "t2", "epel", 3)
     by_repo = hub.admin("getTagExternalRepos", repo_info="fedora")
     assert [(x["tag_name"], x["priority"]) for x in by_repo] == [("t2", 1), ("t1", 5)]
-    assert [x["external_repo_name"] for x in hub.admin("getTagExternalRepos", "t2")] == \
-        ["fedora", "epel"]
+    assert [x["external_repo_name"] for x in hub.admin("getTagExternalRepos", "t2")] == [
+        "fedora",
+        "epel",
+    ]
     assert len(hub.admin("getTagExternalRepos")) == 3
 
 
@@ -233,9 +247,17 @@ def test_external_repo_list_walks_ancestors_depth_first_and_drops_duplicates(
     hub.admin("addExternalRepoToTag", "gp", "d", 50)
     got = hub.admin("getExternalRepoList", "child")
     assert [(x["external_repo_name"], x["tag_name"]) for x in got] == [
-        ("a", "child"), ("b", "child"), ("c", "p1"), ("d", "gp"), ("e", "p2")]
-    assert [x["external_repo_name"] for x in hub.admin("getExternalRepoList", "p1")] == \
-        ["a", "c", "d"]
+        ("a", "child"),
+        ("b", "child"),
+        ("c", "p1"),
+        ("d", "gp"),
+        ("e", "p2"),
+    ]
+    assert [x["external_repo_name"] for x in hub.admin("getExternalRepoList", "p1")] == [
+        "a",
+        "c",
+        "d",
+    ]
 
 
 def _buildroot(hub: HubHarness) -> int:
@@ -248,11 +270,20 @@ def _buildroot(hub: HubHarness) -> int:
     return int(hub.call(HOST, "host.newBuildRoot", repo_id, "x86_64", task_id=build_task))
 
 
-def _ext_rpm(name: str = "bash", payloadhash: str = "ab" * 16, location: str = "fedora",
-             **changes: Any) -> dict[str, Any]:
-    entry = {"name": name, "version": "5.2", "release": "1.fc40", "epoch": None,
-             "arch": "x86_64", "payloadhash": payloadhash, "size": 1234,
-             "buildtime": 1700000000, "location": location}
+def _ext_rpm(
+    name: str = "bash", payloadhash: str = "ab" * 16, location: str = "fedora", **changes: Any
+) -> dict[str, Any]:
+    entry = {
+        "name": name,
+        "version": "5.2",
+        "release": "1.fc40",
+        "epoch": None,
+        "arch": "x86_64",
+        "payloadhash": payloadhash,
+        "size": 1234,
+        "buildtime": 1700000000,
+        "location": location,
+    }
     entry.update(changes)
     return entry
 
@@ -261,11 +292,18 @@ def test_buildroot_list_entries_with_a_location_become_external_rpms(hub: HubHar
     repo = hub.admin("createExternalRepo", "fedora", "https://example.com/f40/")
     hub.admin("createExternalRepo", "epel", "https://example.com/epel/")
     br = _buildroot(hub)
-    hub.call(HOST, "host.setBuildRootList", br,
-             [_ext_rpm(), _ext_rpm(location="epel"), _ext_rpm("zsh", epoch=2)])
+    hub.call(
+        HOST,
+        "host.setBuildRootList",
+        br,
+        [_ext_rpm(), _ext_rpm(location="epel"), _ext_rpm("zsh", epoch=2)],
+    )
     listed = hub.admin("listRPMs", componentBuildrootID=br)
     assert [(r["name"], r["external_repo_name"], r["epoch"]) for r in listed] == [
-        ("bash", "fedora", None), ("bash", "epel", None), ("zsh", "fedora", 2)]
+        ("bash", "fedora", None),
+        ("bash", "epel", None),
+        ("zsh", "fedora", 2),
+    ]
     assert listed[0]["external_repo_id"] == repo["id"]
     assert listed[0]["build_id"] is None and listed[0]["payloadhash"] == "ab" * 16
     # the same NVRA from the same repo with the same hash is the same row
@@ -280,8 +318,11 @@ def test_an_external_rpm_whose_hash_changed_is_refused(hub: HubHarness) -> None:
     br = _buildroot(hub)
     hub.call(HOST, "host.setBuildRootState", br, "BUILDING")
     hub.call(HOST, "host.updateBuildRootList", br, [_ext_rpm()])
-    with pytest.raises(koji.GenericError, match=r"hash changed for external rpm: "
-                       r"bash-5\.2-1\.fc40\.x86_64@fedora"):
+    with pytest.raises(
+        koji.GenericError,
+        match=r"hash changed for external rpm: "
+        r"bash-5\.2-1\.fc40\.x86_64@fedora",
+    ):
         hub.call(HOST, "host.updateBuildRootList", br, [_ext_rpm(payloadhash="cd" * 16)])
     [row] = hub.admin("listRPMs", componentBuildrootID=br)
     assert row["payloadhash"] == "ab" * 16
@@ -314,7 +355,7 @@ def test_imported_rpms_get_an_unsigned_signature_row_and_cached_header(
     rpm = _foo_in_tag(hub, packages)
     [sig] = hub.admin("queryRPMSigs", rpm_id=rpm["id"])
     assert sig["sigkey"] == "" and sig["rpm_id"] == rpm["id"]
-    cached = (hub.hub.topdir / "packages/foo/1/1" / koji.pathinfo.sighdr(rpm, ""))
+    cached = hub.hub.topdir / "packages/foo/1/1" / koji.pathinfo.sighdr(rpm, "")
     assert cached.read_bytes() == koji.rip_rpm_sighdr(str(packages["foo"]))
     with pytest.raises(koji.GenericError, match="Signature already exists"):
         hub.admin("addRPMSig", rpm["id"], _sighdr(packages["foo"]))
@@ -327,8 +368,7 @@ def test_add_rpm_sig_caches_a_keyed_header_and_refuses_duplicates(
     key: SigningKey = packages["key"]
     hub.add_user("signer", "sign")
     hub.call("signer", "addRPMSig", rpm["id"], _sighdr(packages["signed"]))
-    assert [s["sigkey"] for s in hub.admin("queryRPMSigs", rpm_id=rpm["id"])] == \
-        ["", key.koji_id]
+    assert [s["sigkey"] for s in hub.admin("queryRPMSigs", rpm_id=rpm["id"])] == ["", key.koji_id]
     nvra = f"foo-1-1.{rpm['arch']}"
     [keyed] = hub.admin("queryRPMSigs", rpm_id=nvra, sigkey=key.koji_id.upper())
     assert keyed["sigkey"] == key.koji_id
@@ -362,8 +402,13 @@ def test_write_signed_rpm_splices_the_cached_header_into_a_copy(
         hub.admin("writeSignedRPM", rpm["id"], key.koji_id)
     hub.admin("addRPMSig", rpm["id"], _sighdr(packages["signed"]))
     hub.admin("writeSignedRPM", rpm["id"], key.koji_id.upper())
-    signed = (hub.hub.topdir / "packages/foo/1/1/data/signed" / key.koji_id / rpm["arch"]
-              / packages["foo"].name)
+    signed = (
+        hub.hub.topdir
+        / "packages/foo/1/1/data/signed"
+        / key.koji_id
+        / rpm["arch"]
+        / packages["foo"].name
+    )
     assert signed.is_file()
     assert koji.rip_rpm_sighdr(str(signed)) == koji.rip_rpm_sighdr(str(packages["signed"]))
     header = koji.get_rpm_header(str(signed))
@@ -378,8 +423,10 @@ def test_list_tagged_rpms_gives_one_entry_per_signature_key(
     rpm = _foo_in_tag(hub, packages)
     hub.admin("addRPMSig", rpm["id"], _sighdr(packages["signed"]))
     rpms, builds = hub.admin("listTaggedRPMS", TAG, rpmsigs=True)
-    assert [(r["id"], r["sigkey"]) for r in rpms] == \
-        [(rpm["id"], ""), (rpm["id"], packages["key"].koji_id)]
+    assert [(r["id"], r["sigkey"]) for r in rpms] == [
+        (rpm["id"], ""),
+        (rpm["id"], packages["key"].koji_id),
+    ]
     assert [b["name"] for b in builds] == ["foo"]
     plain, _builds = hub.admin("listTaggedRPMS", TAG)
     assert len(plain) == 1 and "sigkey" not in plain[0]
@@ -388,8 +435,9 @@ def test_list_tagged_rpms_gives_one_entry_per_signature_key(
 # --- dist repos -----------------------------------------------------------------------------
 
 
-def _dist_repo(hub: HubHarness, arch: str, keys: list[str] | None = None,
-               user: str | None = None, **opts: Any) -> tuple[int, int]:
+def _dist_repo(
+    hub: HubHarness, arch: str, keys: list[str] | None = None, user: str | None = None, **opts: Any
+) -> tuple[int, int]:
     """A distRepo call; returns (task_id, repo_id)."""
     if user is None:
         task_id = hub.admin("distRepo", TAG, keys or [], arch=[arch], **opts)
@@ -405,13 +453,13 @@ def test_dist_repo_lays_out_the_repo_and_queues_a_create_repo_task(
     comps = hub.hub.topdir / "work" / "uploads" / "comps.xml"
     comps.parent.mkdir(parents=True)
     comps.write_text("<comps/>")
-    task_id = hub.admin("distRepo", TAG, ["abcd1234"], arch=["x86_64", "i686"],
-                        comps="uploads/comps.xml")
+    task_id = hub.admin(
+        "distRepo", TAG, ["abcd1234"], arch=["x86_64", "i686"], comps="uploads/comps.xml"
+    )
     tag_name, repo_id, keys, opts = hub.admin("getTaskRequest", task_id)
     assert (tag_name, keys) == (TAG, ["abcd1234"])
     repodir = hub.hub.topdir / "repos-dist" / TAG / str(repo_id)
-    assert sorted(p.name for p in repodir.iterdir()) == \
-        ["groups", "i386", "repo.json", "x86_64"]
+    assert sorted(p.name for p in repodir.iterdir()) == ["groups", "i386", "repo.json", "x86_64"]
     assert (repodir / "groups/comps.xml").read_text() == "<comps/>"
     record = json.loads((repodir / "repo.json").read_text())
     assert (record["id"], record["tag"], record["keys"]) == (repo_id, TAG, ["abcd1234"])
@@ -479,8 +527,7 @@ def test_dist_repo_with_cancel_others_cancels_the_tags_pending_dist_repo_tasks(
     assert hub.admin("getTaskInfo", second)["state"] == koji.TASK_STATES["FREE"]
 
 
-def _stage(hub: HubHarness, repo_id: int, arch: str, kojipkgs: Any,
-           manifest: Any = None) -> str:
+def _stage(hub: HubHarness, repo_id: int, arch: str, kojipkgs: Any, manifest: Any = None) -> str:
     """Upload one arch's dist repo output as a createdistrepo task would; returns its path."""
     task_id = hub.admin("makeTask", "createdistrepo", [TAG, repo_id, arch], assign=HOST)
     hub.call(HOST, "host.openTask", task_id)
@@ -488,8 +535,9 @@ def _stage(hub: HubHarness, repo_id: int, arch: str, kojipkgs: Any,
     upload = hub.hub.topdir / "work" / rel
     (upload / "repodata").mkdir(parents=True)
     (upload / "repodata" / "repomd.xml").write_text("<repomd/>")
-    (upload / "repo_manifest").write_text(json.dumps(
-        ["repodata/repomd.xml"] if manifest is None else manifest))
+    (upload / "repo_manifest").write_text(
+        json.dumps(["repodata/repomd.xml"] if manifest is None else manifest)
+    )
     (upload / "kojipkgs").write_text(json.dumps(kojipkgs))
     return rel
 
@@ -530,8 +578,15 @@ def test_dist_repo_move_links_the_primary_rpm_without_a_sigkey(
     _task_id, repo_id = _dist_repo(hub, arch)
     rel = _stage(hub, repo_id, arch, _kojipkgs(hub, ""))
     hub.call(HOST, "host.distRepoMove", repo_id, rel, arch)
-    linked = hub.hub.topdir / "repos-dist" / TAG / str(repo_id) / arch / "Packages/f" / \
-        packages["foo"].name
+    linked = (
+        hub.hub.topdir
+        / "repos-dist"
+        / TAG
+        / str(repo_id)
+        / arch
+        / "Packages/f"
+        / packages["foo"].name
+    )
     assert os.path.samefile(linked, hub.hub.topdir / "packages/foo/1/1" / koji.pathinfo.rpm(rpm))
 
 
@@ -541,8 +596,12 @@ def test_dist_repo_move_refuses_entries_that_do_not_match_the_rpm_row(
     rpm = _foo_in_tag(hub, packages)
     arch = rpm["arch"]
     _task_id, repo_id = _dist_repo(hub, arch)
-    for field, value in (("size", rpm["size"] + 1), ("payloadhash", "00" * 16),
-                         ("epoch", 3), ("build_id", rpm["build_id"] + 100)):
+    for field, value in (
+        ("size", rpm["size"] + 1),
+        ("payloadhash", "00" * 16),
+        ("epoch", 3),
+        ("build_id", rpm["build_id"] + 100),
+    ):
         rel = _stage(hub, repo_id, arch, _kojipkgs(hub, "", **{field: value}))
         with pytest.raises(koji.GenericError, match=f"does not match db: .*key {field}$"):
             hub.call(HOST, "host.distRepoMove", repo_id, rel, arch)
@@ -580,8 +639,10 @@ def test_dist_repo_move_refuses_missing_uploads_and_paths_leaving_their_dirs(
     (upload / "manifest.off").rename(upload / "repo_manifest")
     outside = hub.hub.topdir / "work" / "outside.txt"
     outside.write_text("x")
-    for manifest, message in ((["../outside.txt"], "manifest entry leaves"),
-                              (["repodata/missing.xml"], "uploaded file missing")):
+    for manifest, message in (
+        (["../outside.txt"], "manifest entry leaves"),
+        (["repodata/missing.xml"], "uploaded file missing"),
+    ):
         rel2 = _stage(hub, repo_id, arch, _kojipkgs(hub, ""), manifest)
         with pytest.raises(koji.GenericError, match=message):
             hub.call(HOST, "host.distRepoMove", repo_id, rel2, arch)

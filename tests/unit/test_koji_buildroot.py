@@ -557,8 +557,9 @@ def test_network_enabled_gives_build_steps_the_network_too(tmp_path: Path) -> No
 def test_a_build_killed_at_the_memory_limit_says_so_and_names_the_limit(tmp_path: Path) -> None:
     setup = Setup(tmp_path)
     setup.backend.on_exec(("rpmbuild", "-bb"), exit_code=1, output=b"gcc: fatal: Killed\n")
-    setup.backend.on_exec(MEMORY_EVENTS_ARGV,
-                          output=b"low 0\nhigh 0\nmax 12\noom 3\noom_kill 1\n2147483648\n")
+    setup.backend.on_exec(
+        MEMORY_EVENTS_ARGV, output=b"low 0\nhigh 0\nmax 12\noom 3\noom_kill 1\n2147483648\n"
+    )
     with setup.buildroot() as buildroot, pytest.raises(BuildFailed) as failure:
         buildroot.build(RPMS_DIR / SRPM_NAME, "x86_64")
 
@@ -582,10 +583,14 @@ def test_memory_limit_text_needs_an_oom_kill() -> None:
 def test_new_srpm_is_listed_when_rpmbuild_reports_no_single_wrote_line(tmp_path: Path) -> None:
     setup = Setup(tmp_path)
     top = "/builddir/build"
-    setup.backend.on_exec(("rpmbuild", "-bs"), output=b"(quiet)\n",
-                          writes={f"{top}/SRPMS/{SRPM_NAME}": (RPMS_DIR / SRPM_NAME).read_bytes()})
+    setup.backend.on_exec(
+        ("rpmbuild", "-bs"),
+        output=b"(quiet)\n",
+        writes={f"{top}/SRPMS/{SRPM_NAME}": (RPMS_DIR / SRPM_NAME).read_bytes()},
+    )
     setup.build()
     listed = [argv for argv, _ in setup.execs() if argv[0] == "find"]
     assert listed == [("find", f"{top}/SRPMS", "-maxdepth", "1", "-name", "*.src.rpm", "-print0")]
-    assert setup.step(("dnf", "--config=/etc/dnf/dnf.conf", *MOCK_DNF_OPTIONS, "builddep"))["argv"][-1] == (
-        f"{top}/SRPMS/{SRPM_NAME}")
+    assert setup.step(("dnf", "--config=/etc/dnf/dnf.conf", *MOCK_DNF_OPTIONS, "builddep"))["argv"][
+        -1
+    ] == (f"{top}/SRPMS/{SRPM_NAME}")

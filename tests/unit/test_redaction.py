@@ -12,10 +12,10 @@ from typing import Any
 import koji
 import pytest
 
+from adjutant.config import AdjutantSettings, KojidSettings, Settings
 from adjutant.container.fake import FakeBackend
 from adjutant.redaction import RedactingFilter, redact_exception
 from adjutant.task_logs import redact, redact_line
-from adjutant.config import AdjutantSettings, KojidSettings, Settings
 from adjutant.tasks.context import TaskContext
 from adjutant.worker import AdjutantTaskManager
 

@@ -28,10 +28,13 @@ def test_tag_arches_plus_extra_arches_canonical_only(tmp_path: Path) -> None:
 
 
 def test_exclusive_and_exclude_arch_filter(tmp_path: Path) -> None:
-    assert build_arches(CONFIG, _header(tmp_path / "a", "ExclusiveArch: aarch64 i686\n"),
-                        None, None) == ["aarch64", "i686"]
-    assert build_arches(CONFIG, _header(tmp_path / "b", "ExcludeArch: aarch64\n"),
-                        None, None) == ["x86_64", "i686"]
+    assert build_arches(
+        CONFIG, _header(tmp_path / "a", "ExclusiveArch: aarch64 i686\n"), None, None
+    ) == ["aarch64", "i686"]
+    assert build_arches(CONFIG, _header(tmp_path / "b", "ExcludeArch: aarch64\n"), None, None) == [
+        "x86_64",
+        "i686",
+    ]
 
 
 def test_buildarch_noarch_builds_once(tmp_path: Path) -> None:

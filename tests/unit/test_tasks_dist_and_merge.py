@@ -59,14 +59,17 @@ def test_mergerepo_version_parses_the_version_line(monkeypatch: pytest.MonkeyPat
     assert run.calls == [["mergerepo_c", "--version"]]
 
 
-@pytest.mark.parametrize("run", [
-    _fake_run("mergerepo_c, some other build\n"),
-    _fake_run("Version: 0.17.3 (Features: )\n", returncode=1),
-    _fake_run(exc=FileNotFoundError("mergerepo_c")),
-    _fake_run(exc=subprocess.TimeoutExpired("mergerepo_c", 30)),
-], ids=["garbage", "nonzero-exit", "not-installed", "timeout"])
-def test_mergerepo_version_is_none_when_unknown(monkeypatch: pytest.MonkeyPatch,
-                                                run: Any) -> None:
+@pytest.mark.parametrize(
+    "run",
+    [
+        _fake_run("mergerepo_c, some other build\n"),
+        _fake_run("Version: 0.17.3 (Features: )\n", returncode=1),
+        _fake_run(exc=FileNotFoundError("mergerepo_c")),
+        _fake_run(exc=subprocess.TimeoutExpired("mergerepo_c", 30)),
+    ],
+    ids=["garbage", "nonzero-exit", "not-installed", "timeout"],
+)
+def test_mergerepo_version_is_none_when_unknown(monkeypatch: pytest.MonkeyPatch, run: Any) -> None:
     monkeypatch.setattr(merge_repos.subprocess, "run", run)
     assert mergerepo_version() is None
 
@@ -103,23 +106,56 @@ def test_repo_urls_put_premerge_first_expand_arch_and_skip_other_arches() -> Non
 
 
 def test_koji_mode_argv_has_blocklist_arch_expand_groups_and_repos() -> None:
-    argv = merge_argv("koji", ["file:///p/", "https://e/"], "x86_64", Path("/out"),
-                      Path("/w/blocklist"), Path("/w/comps.xml"), (0, 17, 3))
-    assert argv == ["mergerepo_c", "--koji", "-b", "/w/blocklist", "-a", "x86_64",
-                    "-o", "/out", "--arch-expand", "-g", "/w/comps.xml",
-                    "-r", "file:///p/", "-r", "https://e/"]
+    argv = merge_argv(
+        "koji",
+        ["file:///p/", "https://e/"],
+        "x86_64",
+        Path("/out"),
+        Path("/w/blocklist"),
+        Path("/w/comps.xml"),
+        (0, 17, 3),
+    )
+    assert argv == [
+        "mergerepo_c",
+        "--koji",
+        "-b",
+        "/w/blocklist",
+        "-a",
+        "x86_64",
+        "-o",
+        "/out",
+        "--arch-expand",
+        "-g",
+        "/w/comps.xml",
+        "-r",
+        "file:///p/",
+        "-r",
+        "https://e/",
+    ]
 
 
 def test_bare_mode_keeps_all_versions_with_pkgorigins_and_no_blocklist() -> None:
-    argv = merge_argv("bare", ["file:///p/"], "aarch64", Path("/out"), Path("/w/blocklist"),
-                      None, (0, 15, 11))
-    assert argv == ["mergerepo_c", "--pkgorigins", "--all", "-a", "aarch64", "-o", "/out",
-                    "--arch-expand", "-r", "file:///p/"]
+    argv = merge_argv(
+        "bare", ["file:///p/"], "aarch64", Path("/out"), Path("/w/blocklist"), None, (0, 15, 11)
+    )
+    assert argv == [
+        "mergerepo_c",
+        "--pkgorigins",
+        "--all",
+        "-a",
+        "aarch64",
+        "-o",
+        "/out",
+        "--arch-expand",
+        "-r",
+        "file:///p/",
+    ]
 
 
 def test_simple_mode_on_an_old_mergerepo_skips_arch_expand() -> None:
-    argv = merge_argv("simple", ["file:///p/"], "x86_64", Path("/out"), Path("/b"), None,
-                      (0, 15, 10))
+    argv = merge_argv(
+        "simple", ["file:///p/"], "x86_64", Path("/out"), Path("/b"), None, (0, 15, 10)
+    )
     assert argv[:5] == ["mergerepo_c", "--koji", "--simple", "-b", "/b"]
     assert "--arch-expand" not in argv and "-g" not in argv
 
@@ -151,15 +187,29 @@ def test_pick_key_prefers_the_earliest_wanted_key() -> None:
     assert pick_key(["aaaa"], ["", "zzzz"]) is None
 
 
-def _rpm(rpm_id: int, name: str, sigkey: str | None, arch: str = "noarch",
-         build_id: int = 1) -> dict[str, Any]:
-    return {"id": rpm_id, "name": name, "version": "1", "release": "1", "epoch": None,
-            "arch": arch, "build_id": build_id, "sigkey": sigkey}
+def _rpm(
+    rpm_id: int, name: str, sigkey: str | None, arch: str = "noarch", build_id: int = 1
+) -> dict[str, Any]:
+    return {
+        "id": rpm_id,
+        "name": name,
+        "version": "1",
+        "release": "1",
+        "epoch": None,
+        "arch": arch,
+        "build_id": build_id,
+        "sigkey": sigkey,
+    }
 
 
 def test_select_copies_chooses_one_copy_per_rpm_by_key_order() -> None:
-    rpms = [_rpm(1, "a", "bbbb"), _rpm(1, "a", "AAAA"), _rpm(2, "b", None),
-            _rpm(3, "c", "cccc"), _rpm(4, "d", "BBBB")]
+    rpms = [
+        _rpm(1, "a", "bbbb"),
+        _rpm(1, "a", "AAAA"),
+        _rpm(2, "b", None),
+        _rpm(3, "c", "cccc"),
+        _rpm(4, "d", "BBBB"),
+    ]
     sel = select_copies(rpms, ["aaaa", "BBBB"])
     assert sel.chosen[1]["sigkey"] == "aaaa" and sel.chosen[1]["best_key"] == "aaaa"
     assert sel.chosen[4]["sigkey"] == "bbbb"
@@ -170,35 +220,45 @@ def test_select_copies_chooses_one_copy_per_rpm_by_key_order() -> None:
 
 
 def test_missing_signatures_log_lists_unsigned_rpms_and_their_keys() -> None:
-    sel = select_copies([_rpm(3, "zed", "cccc"), _rpm(2, "abc", None, arch="x86_64"),
-                         _rpm(1, "ok", "aaaa")], ["aaaa"])
+    sel = select_copies(
+        [_rpm(3, "zed", "cccc"), _rpm(2, "abc", None, arch="x86_64"), _rpm(1, "ok", "aaaa")],
+        ["aaaa"],
+    )
     text = missing_signatures_log(sel, ["aaaa"], skipped=True)
     assert text == (
         "Some rpms were missing requested signatures.\n"
         "The skip_missing_signatures option was specified, so these files were excluded.\n"
         "Requested keys: ['aaaa']\n\n# RPM name: available keys\n"
         "abc-1-1.x86_64: ['']\n"
-        "zed-1-1.noarch: ['cccc']\n")
+        "zed-1-1.noarch: ['cccc']\n"
+    )
     assert "skip_missing_signatures" not in missing_signatures_log(sel, ["aaaa"], False)
 
 
 def test_package_path_is_the_signed_copy_or_the_primary() -> None:
     signed = dict(_rpm(1, "foo", "abcd"), sigkey="abcd")
-    assert package_path(signed, "/t/packages/foo/1/1") == \
-        "/t/packages/foo/1/1/data/signed/abcd/noarch/foo-1-1.noarch.rpm"
-    assert package_path(dict(signed, sigkey=None), "/t/packages/foo/1/1") == \
-        "/t/packages/foo/1/1/noarch/foo-1-1.noarch.rpm"
+    assert (
+        package_path(signed, "/t/packages/foo/1/1")
+        == "/t/packages/foo/1/1/data/signed/abcd/noarch/foo-1-1.noarch.rpm"
+    )
+    assert (
+        package_path(dict(signed, sigkey=None), "/t/packages/foo/1/1")
+        == "/t/packages/foo/1/1/noarch/foo-1-1.noarch.rpm"
+    )
 
 
 def test_pkglists_put_debuginfo_in_a_debug_subrepo_only_when_split() -> None:
-    kojipkgs = {"Foo-1-1.x86_64.rpm": {"name": "Foo"},
-                "foo-debuginfo-1-1.x86_64.rpm": {"name": "foo-debuginfo"}}
+    kojipkgs = {
+        "Foo-1-1.x86_64.rpm": {"name": "Foo"},
+        "foo-debuginfo-1-1.x86_64.rpm": {"name": "foo-debuginfo"},
+    }
     assert pkglists(kojipkgs, split_debuginfo=True) == {
         "": ["Packages/f/Foo-1-1.x86_64.rpm"],
         "debug": ["../Packages/f/foo-debuginfo-1-1.x86_64.rpm"],
     }
-    assert pkglists(kojipkgs, split_debuginfo=False) == {"": [
-        "Packages/f/Foo-1-1.x86_64.rpm", "Packages/f/foo-debuginfo-1-1.x86_64.rpm"]}
+    assert pkglists(kojipkgs, split_debuginfo=False) == {
+        "": ["Packages/f/Foo-1-1.x86_64.rpm", "Packages/f/foo-debuginfo-1-1.x86_64.rpm"]
+    }
 
 
 # --- createdistrepo ----------------------------------------------------------------------
@@ -238,9 +298,14 @@ class _Multicall:
 class _DistHub:
     """repoInfo/getRepo/listTaggedRPMS/uploadWrapper, uploads copied under ``uploads``."""
 
-    def __init__(self, uploads: Path, rpms: list[dict[str, Any]],
-                 builds: list[dict[str, Any]], state: int = koji.REPO_INIT,
-                 old_repo: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        uploads: Path,
+        rpms: list[dict[str, Any]],
+        builds: list[dict[str, Any]],
+        state: int = koji.REPO_INIT,
+        old_repo: dict[str, Any] | None = None,
+    ) -> None:
         self.uploads, self.rpms, self.builds = uploads, rpms, builds
         self.state, self.old_repo = state, old_repo
         self.listed: list[dict[str, Any]] = []
@@ -263,8 +328,13 @@ class _DistHub:
     def multicall(self, batch: int | None = None) -> _Multicall:
         return _Multicall(self)
 
-    def uploadWrapper(self, localfile: str, path: str, name: str | None = None,  # noqa: N802
-                      **_kw: Any) -> None:
+    def uploadWrapper(
+        self,
+        localfile: str,
+        path: str,
+        name: str | None = None,  # noqa: N802
+        **_kw: Any,
+    ) -> None:
         dest = self.uploads / path / (name or Path(localfile).name)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(localfile, dest)
@@ -278,12 +348,23 @@ class _DistHub:
 
 
 def _build(build_id: int, name: str, **extra: Any) -> dict[str, Any]:
-    return {"id": build_id, "name": name, "version": "1", "release": "1",
-            "nvr": f"{name}-1-1", **extra}
+    return {
+        "id": build_id,
+        "name": name,
+        "version": "1",
+        "release": "1",
+        "nvr": f"{name}-1-1",
+        **extra,
+    }
 
 
-def _place(topdir: Path, build: dict[str, Any], rpm: dict[str, Any],
-           source: Path | None = None, sigkey: str | None = None) -> Path:
+def _place(
+    topdir: Path,
+    build: dict[str, Any],
+    rpm: dict[str, Any],
+    source: Path | None = None,
+    sigkey: str | None = None,
+) -> Path:
     """Put an rpm file where the hub keeps it (primary or signed copy)."""
     rel = koji.pathinfo.signed(rpm, sigkey) if sigkey else koji.pathinfo.rpm(rpm)
     path = Path(koji.PathInfo(str(topdir)).build(build)) / rel
@@ -295,15 +376,21 @@ def _place(topdir: Path, build: dict[str, Any], rpm: dict[str, Any],
     return path
 
 
-def _task(tmp_path: Path, hub: _DistHub, repo_layout: bool = True,
-          **options: Any) -> CreateDistRepoTask:
+def _task(
+    tmp_path: Path, hub: _DistHub, repo_layout: bool = True, **options: Any
+) -> CreateDistRepoTask:
     """The task, with repo 5 of dist-tag laid out in the topdir as distRepo leaves it."""
-    opts = types.SimpleNamespace(topdir=str(tmp_path / "top"), workdir=str(tmp_path / "work"),
-                                 createrepo_update=True, distrepo_skip_stat=False)
+    opts = types.SimpleNamespace(
+        topdir=str(tmp_path / "top"),
+        workdir=str(tmp_path / "work"),
+        createrepo_update=True,
+        distrepo_skip_stat=False,
+    )
     vars(opts).update(options)
     if repo_layout:
         Path(koji.PathInfo(opts.topdir).distrepo(5, "dist-tag"), "x86_64").mkdir(
-            parents=True, exist_ok=True)
+            parents=True, exist_ok=True
+        )
     return CreateDistRepoTask(TASK_ID, "createdistrepo", [], hub, opts)
 
 
@@ -320,15 +407,20 @@ def test_createdistrepo_fails_when_the_hub_made_no_repo_dir(tmp_path: Path) -> N
         _task(tmp_path, hub, repo_layout=False).handler("t", 5, "x86_64", [], OPTS)
 
 
-@pytest.mark.parametrize(("repo_id", "arch", "keys", "opts"), [
-    ("5", "x86_64", [], OPTS),
-    (5, "x86-64", [], OPTS),
-    (5, "x86_64", "abcd", OPTS),
-    (5, "x86_64", [0xABCD], OPTS),
-    (5, "x86_64", [], {"event": 1, "latest": True}),
-], ids=["repo-id", "arch", "keys-str", "keys-int", "opts-missing-inherit"])
-def test_createdistrepo_rejects_bad_params(tmp_path: Path, repo_id: Any, arch: Any,
-                                           keys: Any, opts: Any) -> None:
+@pytest.mark.parametrize(
+    ("repo_id", "arch", "keys", "opts"),
+    [
+        ("5", "x86_64", [], OPTS),
+        (5, "x86-64", [], OPTS),
+        (5, "x86_64", "abcd", OPTS),
+        (5, "x86_64", [0xABCD], OPTS),
+        (5, "x86_64", [], {"event": 1, "latest": True}),
+    ],
+    ids=["repo-id", "arch", "keys-str", "keys-int", "opts-missing-inherit"],
+)
+def test_createdistrepo_rejects_bad_params(
+    tmp_path: Path, repo_id: Any, arch: Any, keys: Any, opts: Any
+) -> None:
     task = _task(tmp_path, _DistHub(tmp_path / "up", [], []))
     with pytest.raises(TaskParamError):
         task.handler("t", repo_id, arch, keys, opts)
@@ -362,8 +454,9 @@ def test_missing_rpm_files_are_logged_and_fail_the_task(tmp_path: Path) -> None:
     with pytest.raises(koji.GenericError, match="Packages missing from the filesystem"):
         _task(tmp_path, hub).handler("t", 5, "x86_64", ["ABCD"], OPTS)
     log = hub.text("missing_files.log")
-    assert log.endswith(f"{tmp_path}/top/packages/foo/1/1/data/signed/abcd/noarch/"
-                        "foo-extra-1-1.noarch.rpm\n")
+    assert log.endswith(
+        f"{tmp_path}/top/packages/foo/1/1/data/signed/abcd/noarch/foo-extra-1-1.noarch.rpm\n"
+    )
     assert "foo-1-1.noarch" not in log
     assert [kw["arch"] for kw in hub.listed] == list(compat_arches("x86_64"))
 
@@ -382,8 +475,9 @@ def test_unsigned_rpms_fail_without_allow_or_skip(tmp_path: Path) -> None:
 def test_skipped_unsigned_rpms_leave_an_empty_marked_repo(tmp_path: Path) -> None:
     rpms = [_rpm(1, "foo", None)]
     hub = _DistHub(tmp_path / "up", rpms, [_build(1, "foo")])
-    _task(tmp_path, hub).handler("t", 5, "x86_64", ["abcd"],
-                                 dict(OPTS, skip_missing_signatures=True))
+    _task(tmp_path, hub).handler(
+        "t", 5, "x86_64", ["abcd"], dict(OPTS, skip_missing_signatures=True)
+    )
     uploaded = hub.uploaded()
     assert "these files were excluded" in hub.text("missing_signatures.log")
     assert json.loads(hub.text("kojipkgs")) == {}
@@ -404,8 +498,9 @@ def _recording_run(monkeypatch: pytest.MonkeyPatch, status: int = 0) -> list[lis
     return calls
 
 
-def test_the_previous_dist_repo_seeds_an_update(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_previous_dist_repo_seeds_an_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     top = tmp_path / "top"
     repos = Path(koji.PathInfo(str(top)).distrepo(4, "dist-tag"))
     (repos / "x86_64" / "repodata").mkdir(parents=True)
@@ -416,17 +511,29 @@ def test_the_previous_dist_repo_seeds_an_update(tmp_path: Path,
     comps.write_text("<comps/>")
     calls = _recording_run(monkeypatch)
     hub = _DistHub(tmp_path / "up", [], [], old_repo={"id": 4})
-    _task(tmp_path, hub).handler("t", 5, "x86_64", [],
-                                 dict(OPTS, createrepo_skip_stat=True))
+    _task(tmp_path, hub).handler("t", 5, "x86_64", [], dict(OPTS, createrepo_skip_stat=True))
     repodir = str(Path(tmp_path, "work", UPLOADPATH, "repo"))
-    assert calls == [["createrepo_c", "--error-exit-val", "-vd", "-i", f"{repodir}/pkglist",
-                      "-g", str(comps), "--update", "--skip-stat", repodir]]
+    assert calls == [
+        [
+            "createrepo_c",
+            "--error-exit-val",
+            "-vd",
+            "-i",
+            f"{repodir}/pkglist",
+            "-g",
+            str(comps),
+            "--update",
+            "--skip-stat",
+            repodir,
+        ]
+    ]
     assert hub.text("repodata/repomd.xml") == "<old/>"
     assert "repodata/pkgorigins.gz" not in hub.uploaded()
 
 
 def test_a_failing_createrepo_fails_the_task_after_uploading_its_log(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = _recording_run(monkeypatch, status=2)
     hub = _DistHub(tmp_path / "up", [], [])
     with pytest.raises(koji.GenericError, match="exited with status 2; see createrepo.log"):
@@ -437,7 +544,8 @@ def test_a_failing_createrepo_fails_the_task_after_uploading_its_log(
 
 
 def test_write_signed_rpms_asks_the_hub_and_logs_each_outcome(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _recording_run(monkeypatch)
     build = _build(1, "foo")
     rpms = [_rpm(1, "foo", "abcd"), _rpm(2, "foo-extra", "beef"), _rpm(3, "bar", None)]
@@ -445,31 +553,49 @@ def test_write_signed_rpms_asks_the_hub_and_logs_each_outcome(
         _place(tmp_path / "top", build, rpm, sigkey=rpm["sigkey"])
     hub = _DistHub(tmp_path / "up", rpms, [build])
     hub.write_errors = {2: "no sig cached"}
-    _task(tmp_path, hub).handler("t", 5, "x86_64", ["beef", "abcd"],
-                                 dict(OPTS, write_signed_rpms=True,
-                                      allow_missing_signatures=True))
+    _task(tmp_path, hub).handler(
+        "t",
+        5,
+        "x86_64",
+        ["beef", "abcd"],
+        dict(OPTS, write_signed_rpms=True, allow_missing_signatures=True),
+    )
     assert sorted(hub.written) == [(1, "abcd"), (2, "beef")]
     assert hub.text("written_signed_rpms.log") == (
         "Signed RPM 1 is written with abcd key.\n"
-        "FAILED: Signed RPM 2 is not written with beef key, error: no sig cached\n")
+        "FAILED: Signed RPM 2 is not written with beef key, error: no sig cached\n"
+    )
     kojipkgs = json.loads(hub.text("kojipkgs"))
     assert {k: v["sigkey"] for k, v in kojipkgs.items()} == {
-        "foo-1-1.noarch.rpm": "abcd", "foo-extra-1-1.noarch.rpm": "beef",
-        "bar-1-1.noarch.rpm": None}
+        "foo-1-1.noarch.rpm": "abcd",
+        "foo-extra-1-1.noarch.rpm": "beef",
+        "bar-1-1.noarch.rpm": None,
+    }
 
 
 @pytest.fixture(scope="module")
 def real_rpms(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("rpms")
-    return {name: build_rpm(simple_spec(name), out / name)
-            for name in ("distfoo", "distfoo-debuginfo", "distbar")}
+    return {
+        name: build_rpm(simple_spec(name), out / name)
+        for name in ("distfoo", "distfoo-debuginfo", "distbar")
+    }
 
 
 def _entry(rpm_id: int, path: Path, sigkey: str | None) -> dict[str, Any]:
     name, version, release, arch = re.fullmatch(
-        r"(.+)-([^-]+)-([^-]+)\.([^.]+)\.rpm", path.name).groups()  # type: ignore[union-attr]
-    return {"id": rpm_id, "name": name, "version": version, "release": release,
-            "epoch": None, "arch": arch, "build_id": 1, "sigkey": sigkey}
+        r"(.+)-([^-]+)-([^-]+)\.([^.]+)\.rpm", path.name
+    ).groups()  # type: ignore[union-attr]
+    return {
+        "id": rpm_id,
+        "name": name,
+        "version": version,
+        "release": release,
+        "epoch": None,
+        "arch": arch,
+        "build_id": 1,
+        "sigkey": sigkey,
+    }
 
 
 def _primary_names(repodata: Path) -> list[str]:
@@ -478,7 +604,8 @@ def _primary_names(repodata: Path) -> list[str]:
 
 
 def test_a_dist_repo_arch_is_made_with_createrepo_and_uploaded_with_a_manifest(
-        tmp_path: Path, real_rpms: dict[str, Path]) -> None:
+    tmp_path: Path, real_rpms: dict[str, Path]
+) -> None:
     top = tmp_path / "top"
     build = _build(1, "distfoo")
     foo = _entry(1, real_rpms["distfoo"], "abcd")
@@ -489,23 +616,30 @@ def test_a_dist_repo_arch_is_made_with_createrepo_and_uploaded_with_a_manifest(
     _place(top, build, bar, real_rpms["distbar"])
     hub = _DistHub(tmp_path / "up", [foo, debug, bar], [build])
     arch = foo["arch"]
-    _task(tmp_path, hub).handler("t", 5, arch, ["ABCD"],
-                                 dict(OPTS, split_debuginfo=True,
-                                      allow_missing_signatures=True))
+    _task(tmp_path, hub).handler(
+        "t", 5, arch, ["ABCD"], dict(OPTS, split_debuginfo=True, allow_missing_signatures=True)
+    )
     uploaded = hub.uploaded()
     manifest = json.loads(hub.text("repo_manifest"))
-    assert {"kojipkgs", "pkglist", "repodata/repomd.xml", "debug/pkglist",
-            "debug/repodata/repomd.xml"} <= set(manifest)
-    logs = {"createrepo.log", "createrepo_debug.log", "missing_signatures.log",
-            "repo_manifest"}
+    assert {
+        "kojipkgs",
+        "pkglist",
+        "repodata/repomd.xml",
+        "debug/pkglist",
+        "debug/repodata/repomd.xml",
+    } <= set(manifest)
+    logs = {"createrepo.log", "createrepo_debug.log", "missing_signatures.log", "repo_manifest"}
     assert set(manifest) == uploaded - logs and len(manifest) == len(set(manifest))
     assert not any(p.startswith("Packages/") for p in uploaded)
-    assert sorted(hub.text("pkglist").splitlines()) == [f"Packages/d/distbar-1-1.{arch}.rpm",
-                                                       f"Packages/d/distfoo-1-1.{arch}.rpm"]
+    assert sorted(hub.text("pkglist").splitlines()) == [
+        f"Packages/d/distbar-1-1.{arch}.rpm",
+        f"Packages/d/distfoo-1-1.{arch}.rpm",
+    ]
     assert hub.text("debug/pkglist") == f"../Packages/d/distfoo-debuginfo-1-1.{arch}.rpm\n"
     kojipkgs = json.loads(hub.text("kojipkgs"))
     assert kojipkgs[f"distfoo-1-1.{arch}.rpm"]["_pkgpath"].endswith(
-        f"/data/signed/abcd/{arch}/distfoo-1-1.{arch}.rpm")
+        f"/data/signed/abcd/{arch}/distfoo-1-1.{arch}.rpm"
+    )
     assert kojipkgs[f"distbar-1-1.{arch}.rpm"]["sigkey"] is None
     root = tmp_path / "up" / UPLOADPATH
     assert _primary_names(root / "repodata") == ["distbar", "distfoo"]
@@ -520,8 +654,9 @@ class _ParentHub:
     def __init__(self, tag_arches: str | None) -> None:
         self.tag_arches = tag_arches
         self.calls: list[tuple[Any, ...]] = []
-        self.host = types.SimpleNamespace(subtask=self._subtask,
-                                          distRepoMove=self._move, repoDone=self._done)
+        self.host = types.SimpleNamespace(
+            subtask=self._subtask, distRepoMove=self._move, repoDone=self._done
+        )
 
     def getTag(self, tag: Any, strict: bool = False, event: Any = None) -> dict[str, Any]:  # noqa: N802
         self.calls.append(("getTag", tag, event))
@@ -576,11 +711,18 @@ def test_distrepo_runs_one_subtask_per_canonical_arch_then_moves_and_finishes() 
     assert result == "Dist repository #5 successfully generated"
     assert opts["arch"] == ["i686", "x86_64", "i386"]
     subtasks = [c[1] for c in hub.calls if c[0] == "subtask"]
-    assert [(s["label"], s["arglist"][2]) for s in subtasks] == [("i386", "i386"),
-                                                                 ("x86_64", "x86_64")]
-    assert all(s["method"] == "createdistrepo" and s["parent"] == 77
-               and s["arch"] == "noarch" and s["arglist"][:2] == ["t", 5]
-               and s["arglist"][3:] == [["abcd"], opts] for s in subtasks)
+    assert [(s["label"], s["arglist"][2]) for s in subtasks] == [
+        ("i386", "i386"),
+        ("x86_64", "x86_64"),
+    ]
+    assert all(
+        s["method"] == "createdistrepo"
+        and s["parent"] == 77
+        and s["arch"] == "noarch"
+        and s["arglist"][:2] == ["t", 5]
+        and s["arglist"][3:] == [["abcd"], opts]
+        for s in subtasks
+    )
     assert hub.calls[0] == ("getTag", "t", 12)
     assert hub.calls[3:] == [
         ("wait", [1001, 1002], True, True),

@@ -11,23 +11,42 @@ from adjutant.tasks.new_repo import NewRepoTask
 
 
 def test_argv_for_a_pkglist_with_update_and_skip_stat() -> None:
-    argv = createrepo_argv(Path("/w/repo"), Path("/t/repos/x/1/x86_64"),
-                           Path("/t/repos/x/1/x86_64/pkglist"), Path("/t/comps.xml"),
-                           update=True, skip_stat=True)
-    assert argv == ["createrepo_c", "--error-exit-val", "-vd", "-o", "/w/repo",
-                    "-i", "/t/repos/x/1/x86_64/pkglist", "-g", "/t/comps.xml",
-                    "--update", "--skip-stat", "/t/repos/x/1/x86_64"]
+    argv = createrepo_argv(
+        Path("/w/repo"),
+        Path("/t/repos/x/1/x86_64"),
+        Path("/t/repos/x/1/x86_64/pkglist"),
+        Path("/t/comps.xml"),
+        update=True,
+        skip_stat=True,
+    )
+    assert argv == [
+        "createrepo_c",
+        "--error-exit-val",
+        "-vd",
+        "-o",
+        "/w/repo",
+        "-i",
+        "/t/repos/x/1/x86_64/pkglist",
+        "-g",
+        "/t/comps.xml",
+        "--update",
+        "--skip-stat",
+        "/t/repos/x/1/x86_64",
+    ]
 
 
 def test_an_empty_arch_indexes_the_empty_output_dir_without_update() -> None:
-    argv = createrepo_argv(Path("/w/repo"), Path("/r"), None, None, update=False,
-                           skip_stat=True)
+    argv = createrepo_argv(Path("/w/repo"), Path("/r"), None, None, update=False, skip_stat=True)
     assert argv == ["createrepo_c", "--error-exit-val", "-vd", "-o", "/w/repo", "/w/repo"]
 
 
 class _Hub:
-    def __init__(self, repos: dict[int, dict[str, Any]], tags: dict[Any, dict[str, Any]],
-                 parents: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        repos: dict[int, dict[str, Any]],
+        tags: dict[Any, dict[str, Any]],
+        parents: list[dict[str, Any]],
+    ) -> None:
         self.repos, self.tags, self.parents = repos, tags, parents
 
     def getRepo(self, tag_id: int) -> dict[str, Any] | None:  # noqa: N802 (koji's name)
@@ -46,8 +65,12 @@ def _task(hub: _Hub, update: bool = True) -> NewRepoTask:
     return NewRepoTask(1, "newRepo", ["t"], hub, options)
 
 
-TAGS = {1: {"id": 1, "name": "child", "extra": {}}, 2: {"id": 2, "name": "hinted"},
-        3: {"id": 3, "name": "parent"}, "hinted": {"id": 2, "name": "hinted"}}
+TAGS = {
+    1: {"id": 1, "name": "child", "extra": {}},
+    2: {"id": 2, "name": "hinted"},
+    3: {"id": 3, "name": "parent"},
+    "hinted": {"id": 2, "name": "hinted"},
+}
 
 
 def test_old_repo_is_the_tags_own_first() -> None:

@@ -177,12 +177,18 @@ def test_two_workers_on_one_podman_run_the_same_task_id_side_by_side(tmp_path: P
 def _task_manager(tmp_path: Path, minspace_mb: int) -> Any:
     import types
 
+    from adjutant.config import AdjutantSettings, KojidSettings, Settings
+    from adjutant.tasks.context import TaskContext
     from adjutant.worker import AdjutantTaskManager
 
     session = types.SimpleNamespace(host=types.SimpleNamespace(getID=lambda: 1),
                                     getSessionInfo=lambda: {"start_ts": 0.0})  # fmt: skip
     options = types.SimpleNamespace(workdir=str(tmp_path), minspace=minspace_mb)
-    return AdjutantTaskManager(options, session, worker_name="w1", backend=FakeBackend([IMAGE]))
+    backend = FakeBackend([IMAGE])
+    context = TaskContext.from_settings(Settings(KojidSettings(), AdjutantSettings()),
+                                        factory=lambda: backend)  # fmt: skip
+    return AdjutantTaskManager(options, session, worker_name="w1", backend=backend,
+                               context=context)  # fmt: skip
 
 
 def test_a_work_dir_below_minspace_refuses_new_tasks_naming_the_dir(tmp_path: Path) -> None:

@@ -15,8 +15,12 @@ from adjutant.tasks.build_arch import BuildArchTask
 from adjutant.tasks.context import TaskContext
 from adjutant.worker import AdjutantTaskManager
 
-POLICY = {"rules": [{"tag": "f40-build", "arch": "aarch64", "image": "img-arm"},
-                    {"default": True, "image": "img-default"}]}
+POLICY = {
+    "rules": [
+        {"tag": "f40-build", "arch": "aarch64", "image": "img-arm"},
+        {"default": True, "image": "img-default"},
+    ]
+}
 
 
 def _manager(resolver: ImageResolver | None) -> AdjutantTaskManager:
@@ -28,8 +32,9 @@ def _manager(resolver: ImageResolver | None) -> AdjutantTaskManager:
     backend = FakeBackend()
     settings = Settings(KojidSettings(), AdjutantSettings(task_image_default="img-configured"))
     context = TaskContext.from_settings(settings, factory=lambda: backend)
-    return AdjutantTaskManager(options, session, worker_name="w", backend=backend,
-                               context=context, resolver=resolver)
+    return AdjutantTaskManager(
+        options, session, worker_name="w", backend=backend, context=context, resolver=resolver
+    )
 
 
 def _resolver(configs: dict[Any, dict[str, Any]], calls: list[Any]) -> ImageResolver:
@@ -37,8 +42,9 @@ def _resolver(configs: dict[Any, dict[str, Any]], calls: list[Any]) -> ImageReso
         calls.append(tag)
         return configs[tag]
 
-    return ImageResolver(default_image="img-fallback", enabled=True, ttl_s=60,
-                         get_build_config=get_build_config)
+    return ImageResolver(
+        default_image="img-fallback", enabled=True, ttl_s=60, get_build_config=get_build_config
+    )
 
 
 def _build_arch(tag: object, arch: str) -> BuildArchTask:
@@ -48,8 +54,11 @@ def _build_arch(tag: object, arch: str) -> BuildArchTask:
 
 def test_build_arch_gets_the_rule_for_its_tag_and_canonical_arch() -> None:
     calls: list[Any] = []
-    manager = _manager(_resolver({"f40-build": {"name": "f40-build", "extra": {
-        "adjutant_image_policy": POLICY}}}, calls))
+    manager = _manager(
+        _resolver(
+            {"f40-build": {"name": "f40-build", "extra": {"adjutant_image_policy": POLICY}}}, calls
+        )
+    )
     task = _build_arch("f40-build", "aarch64")
     manager.hand_context(task)
     assert task.context.image.image == "img-arm"
@@ -58,8 +67,9 @@ def test_build_arch_gets_the_rule_for_its_tag_and_canonical_arch() -> None:
 
 def test_a_tag_given_by_id_matches_rules_by_its_name() -> None:
     calls: list[Any] = []
-    manager = _manager(_resolver({12: {"name": "f40-build", "extra": {
-        "adjutant_image_policy": POLICY}}}, calls))
+    manager = _manager(
+        _resolver({12: {"name": "f40-build", "extra": {"adjutant_image_policy": POLICY}}}, calls)
+    )
     task = _build_arch(12, "aarch64")
     manager.hand_context(task)
     assert task.context.image.image == "img-arm"
@@ -68,8 +78,9 @@ def test_a_tag_given_by_id_matches_rules_by_its_name() -> None:
 
 def test_choices_are_cached_in_the_daemon_across_tasks() -> None:
     calls: list[Any] = []
-    manager = _manager(_resolver({"t": {"name": "t", "extra": {
-        "adjutant_image_policy": POLICY}}}, calls))
+    manager = _manager(
+        _resolver({"t": {"name": "t", "extra": {"adjutant_image_policy": POLICY}}}, calls)
+    )
     for _ in range(3):
         task = _build_arch("t", "x86_64")
         manager.hand_context(task)
