@@ -14,6 +14,7 @@ hub record, the container and the logs share one ExitStack, whose order is the p
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import tempfile
@@ -439,6 +440,12 @@ class KojiBuildroot:
                 and self._has_external_repos()),
             extra_mounts=self.request.extra_mounts + (local.mounts if local else ()),
         )  # fmt: skip
+        if self._cache is not None and spec.private_users:
+            # podman 4.3 commits a container of its own user namespace with the host's ids,
+            # and then refuses to start the image with userns=auto ("needs a user namespace
+            # with size ... bigger than the maximum"): with the cache, buildroots share the
+            # host's user namespace (docs/reliability.md says what that gives up).
+            spec = dataclasses.replace(spec, private_users=False)
         try:
             with self.recorder.phase("start-container"):
                 started = time.monotonic()

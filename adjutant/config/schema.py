@@ -476,7 +476,9 @@ class AdjutantSettings:
     buildroot_cache: bool = option(
         False, kinds.BOOL,
         "Start buildroots from a local image of the build group installed before (mock's root"
-        " cache), keyed by task image, repo, arch, group and dnf config.",
+        " cache), keyed by task image, repo, arch, group and dnf config. Buildroots then run"
+        " without their own user namespace (podman 4.3 cannot start a committed userns"
+        " container with userns=auto).",
     )  # fmt: skip
     buildroot_cache_dir: Path = option(
         Path("/var/cache/adjutant"), kinds.PATH,
