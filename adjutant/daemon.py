@@ -65,14 +65,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    overrides = {
-        name.removeprefix("opt_"): str(value)
-        for name, value in vars(args).items()
-        if name.startswith("opt_") and value is not None
-    }
-    settings = config.load(args.config or None, overrides=overrides)
-    for warning in settings.warnings:
-        log.warning("config: %s", warning)
+    settings = config.load_from_args(args)
     if not args.fg:
         koji.daemonize()
     with pidfile(args.pidfile):

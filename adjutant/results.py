@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import koji
 import rpm
@@ -56,8 +57,8 @@ def check_file_name(name: str, what: str = "file name") -> str:
     return name
 
 
-def read_identity(path: Path) -> RpmIdentity:
-    """Name, version, release, epoch and arch from an RPM's header.
+def _header_fields(path: Path, names: list[str]) -> dict[str, Any]:
+    """``names`` from the RPM's header.
 
     Raises:
         TaskParamError: the file is missing or not an RPM.
@@ -66,8 +67,18 @@ def read_identity(path: Path) -> RpmIdentity:
         header = koji.get_rpm_header(str(path))
     except (OSError, koji.GenericError, rpm.error) as exc:
         raise TaskParamError(f"{path.name}: not a readable RPM ({exc})") from exc
-    fields = koji.get_header_fields(
-        header, ["name", "version", "release", "epoch", "arch", "sourcepackage", "sourcerpm"]
+    fields: dict[str, Any] = koji.get_header_fields(header, names)
+    return fields
+
+
+def read_identity(path: Path) -> RpmIdentity:
+    """Name, version, release, epoch and arch from an RPM's header.
+
+    Raises:
+        TaskParamError: the file is missing or not an RPM.
+    """
+    fields = _header_fields(
+        path, ["name", "version", "release", "epoch", "arch", "sourcepackage", "sourcerpm"]
     )
     return RpmIdentity(
         name=fields["name"],
@@ -90,11 +101,7 @@ def spec_names(path: Path) -> list[str]:
     Raises:
         TaskParamError: the file is missing or not an RPM.
     """
-    try:
-        header = koji.get_rpm_header(str(path))
-    except (OSError, koji.GenericError, rpm.error) as exc:
-        raise TaskParamError(f"{path.name}: not a readable RPM ({exc})") from exc
-    fields = koji.get_header_fields(header, ["basenames", "fileflags"])
+    fields = _header_fields(path, ["basenames", "fileflags"])
     names, flags = fields["basenames"] or [], fields["fileflags"] or []
     return sorted(str(n) for n, f in zip(names, flags, strict=False) if int(f) & _SPECFILE_FLAG)
 

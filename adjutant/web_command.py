@@ -6,12 +6,9 @@ when this command runs, so other subcommands (the worker above all) do not load 
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 from adjutant import config
-
-log = logging.getLogger(__name__)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -26,14 +23,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    overrides = {
-        name.removeprefix("opt_"): str(value)
-        for name, value in vars(args).items()
-        if name.startswith("opt_") and value is not None
-    }
-    settings = config.load(args.config or None, overrides=overrides)
-    for warning in settings.warnings:
-        log.warning("config: %s", warning)
+    settings = config.load_from_args(args)
     from adjutant.web.serve import serve
 
     serve(settings, debug=args.debug)

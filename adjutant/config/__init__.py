@@ -6,6 +6,7 @@ needs from that object as arguments. The schema lives in ``schema``, value types
 ``kinds``, reading and checking in ``layers``, the Markdown reference in ``doc``.
 """
 
+from adjutant.config.command_line import load_from_args
 from adjutant.config.kinds import PathMapping, RepoAccess
 from adjutant.config.layers import DEFAULT_PATHS, InvalidConfig, load
 from adjutant.config.schema import (
@@ -36,4 +37,5 @@ __all__ = [
     "Source",
     "env_var",
     "load",
+    "load_from_args",
 ]
