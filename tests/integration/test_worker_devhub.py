@@ -275,7 +275,8 @@ def test_regen_repo_makes_a_repo_buildroots_install_the_new_package_from(
         assert time.monotonic() < deadline, site.admin.repo.checkRequest(request["id"])
         time.sleep(1)
     assert repo["id"] != before and repo["state"] == koji.REPO_READY
-    new_repo_task = site.admin.getTaskInfo(repo["task_id"])
+    # the repo is READY at repoDone; the newRepo task closes just after
+    new_repo_task = site.wait(repo["task_id"])
     assert new_repo_task["method"] == "newRepo"
     assert new_repo_task["state"] == koji.TASK_STATES["CLOSED"]
     [child] = site.admin.getTaskChildren(repo["task_id"])
