@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from adjutant.localbuild import DEFAULT_IMAGE
+from adjutant.config import AdjutantSettings
 from adjutant.tasks.createrepo import createrepo_argv
 
 
@@ -125,7 +125,7 @@ def main() -> None:
         default=0,
         help="random data per package (checksumming cost grows with it)",
     )
-    parser.add_argument("--image", default=DEFAULT_IMAGE)
+    parser.add_argument("--image", default=AdjutantSettings().task_image_default)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-createrepo-") as tmp:
         work = Path(tmp)

@@ -27,8 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from adjutant.config import AdjutantSettings
 from adjutant.container.podman import PodmanBackend
-from adjutant.localbuild import DEFAULT_IMAGE
 from bench import inputs, lifecycle, load, report, sides, targets
 from bench.stats import interleave, summarize
 
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", action="append", choices=SCENARIOS, help="run only these")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--image", default=DEFAULT_IMAGE)
+    parser.add_argument("--image", default=AdjutantSettings().task_image_default)
     parser.add_argument(
         "--cache-dir",
         type=Path,
