@@ -110,7 +110,8 @@ def read_srpm(path: Path) -> RpmIdentity:
     """The identity of a source RPM given as build input.
 
     Raises:
-        TaskParamError: missing, badly named, not an RPM, or a binary RPM.
+        TaskParamError: missing, badly named, not an RPM, a binary RPM, or named after
+            another N-V-R than its header's (the hub would refuse that name at import).
     """
     check_file_name(path.name, "SRPM file name")
     if not path.name.endswith(".src.rpm"):
@@ -120,6 +121,11 @@ def read_srpm(path: Path) -> RpmIdentity:
     identity = read_identity(path)
     if not identity.is_source:
         raise TaskParamError(f"{path.name}: is a binary RPM ({identity.arch}), not a source RPM")
+    if path.name != identity.file_name:
+        raise TaskParamError(
+            f"{path.name}: the SRPM's header is {identity.nvr}, so its file must be named "
+            f"{identity.file_name}"
+        )
     return identity
 
 

@@ -31,8 +31,11 @@ def refuse_connections(call: Call, seconds: float) -> None:
 
 
 @API.export("devhub.delay")
-def delay(call: Call, seconds: float) -> None:
-    _plan(call).delay(float(seconds))
+def delay(call: Call, seconds: float, duration: float = 0) -> None:
+    """Hold every request `seconds` before handling it; for `duration` seconds if given."""
+    if not 0 <= float(seconds) <= 600 or not 0 <= float(duration) <= 600:
+        raise koji.ParameterError("seconds and duration must be in [0, 600]")
+    _plan(call).delay(float(seconds), float(duration) or None)
 
 
 @API.export("devhub.httpErrors")

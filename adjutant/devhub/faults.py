@@ -29,6 +29,7 @@ class FaultPlan:
         self._refuse = False
         self._refuse_until: float | None = None
         self._delay_s = 0.0
+        self._delay_until: float | None = None
         self._http: list[int] = []
         self._calls: list[_CallFault] = []
 
@@ -38,10 +39,13 @@ class FaultPlan:
             self._refuse = refuse
             self._refuse_until = time.monotonic() + seconds if seconds else None
 
-    def delay(self, seconds: float) -> None:
-        """Hold every request this long before handling it (0 turns it off)."""
+    def delay(self, seconds: float, for_s: float | None = None) -> None:
+        """Hold every request this long before handling it (0 turns it off), for `for_s`
+        seconds or until turned off: a bounded slow spell lets a client that times out
+        and retries get through once it ends."""
         with self._lock:
             self._delay_s = seconds
+            self._delay_until = time.monotonic() + for_s if for_s else None
 
     def http_errors(self, status: int, count: int = 1) -> None:
         """Answer the next `count` requests with this HTTP status (e.g. 500 or 502)."""
@@ -58,6 +62,7 @@ class FaultPlan:
         with self._lock:
             self._refuse = False
             self._delay_s = 0.0
+            self._delay_until = None
             self._http.clear()
             self._calls.clear()
 
@@ -71,6 +76,9 @@ class FaultPlan:
 
     def delay_s(self) -> float:
         with self._lock:
+            if self._delay_until is not None and time.monotonic() >= self._delay_until:
+                self._delay_s = 0.0
+                self._delay_until = None
             return self._delay_s
 
     def next_http_error(self) -> int | None:

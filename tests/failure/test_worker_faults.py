@@ -18,6 +18,7 @@ import pytest
 
 from tests.failure.conftest import MEMORY_LIMIT
 from tests.scenarios.worker_builds import build_succeeds, fault_of
+from tests.support import devhub_site
 from tests.support.devhub_worker import DevhubSite
 from tests.support.processes import children_of, command_of, rss_mib
 from tests.support.srpms import build_rpm, build_srpm, simple_spec
@@ -209,7 +210,73 @@ def test_a_200_mb_log_is_uploaded_whole_while_the_task_process_memory_stays_flat
         stop.set()
         sampler.join(5)
     log = hub_log(site, task_id)
-    assert log.count(b"0" * 999 + b"\n") == 200_000
+    line = b"0" * 999
+    odd = [
+        (i, len(x), x[:80]) for i, x in enumerate(log.splitlines()) if x[:1] == b"0" and x != line
+    ]
+    assert log.count(line + b"\n") == 200_000, f"{len(log)} bytes; lines not as printed: {odd[:5]}"
     # The whole log passed through the task process: it must not have held it.
     assert 0 < peak["rss"] < 150, f"task process peaked at {peak['rss']:.0f} MiB"
+    site.assert_clean(task_id)
+
+
+# Parses on the host (where build_srpm packs it with %dist empty) and not in the buildroot,
+# where the tag's macros package sets %dist: an unknown tag is a spec parse error.
+UNPARSABLE_IN_BUILDROOT = """\
+%if "%{?dist}" != ""
+Nonsense-Tag: adjutant
+%endif
+"""
+
+
+def test_an_srpm_whose_spec_does_not_parse_fails_pointing_at_the_logs(site: DevhubSite) -> None:
+    spec = UNPARSABLE_IN_BUILDROOT + simple_spec("adjutant-unparsable")
+    task_id = site.submit_srpm(build_srpm(spec, site.scratch / f"unparsable-{time.time_ns()}"))
+    assert site.wait(task_id)["state"] == FAILED
+    fault = fault_of(site.admin, task_id)
+    assert isinstance(fault, koji.BuildError | koji.BuildrootError), repr(fault)
+    assert "Traceback" not in str(fault), str(fault)
+    # As kojid: the fault points at the log that holds rpm's own complaint.
+    logs = {name: hub_log(site, task_id, name) for name in ("build.log", "root.log")
+            if name in site.admin.listTaskOutput(task_id)}  # fmt: skip
+    named = [name for name in logs if name in str(fault)]
+    assert named, f"fault names no uploaded log: {fault}; uploaded: {sorted(logs)}"
+    assert b"Nonsense-Tag" in logs[named[0]], logs[named[0]][-2000:]
+    site.assert_clean(task_id)
+
+
+def test_shell_in_a_spec_runs_only_inside_the_buildroot(site: DevhubSite) -> None:
+    # The macro's touch runs wherever the spec is parsed; %dist is empty on the host that
+    # packs the SRPM and ".adj9" in the buildroot, so the two leave different files.
+    probe = Path("/tmp") / f"adjutant-escape-{time.time_ns()}"
+    inside = Path(f"{probe}{devhub_site.DIST}")
+    spec = f"%global escape_probe %(touch {probe}%{{?dist}} && echo ran)\n" + simple_spec(
+        "adjutant-shell-macro", build_script=f"test -e {inside} && echo probe-%{{escape_probe}}"
+    )
+    try:
+        srpm = build_srpm(spec, site.scratch / f"shell-macro-{time.time_ns()}")
+        task_id = site.submit_srpm(srpm)
+        # rpm runs %(...) as it parses: the build closes, and %build saw the file in /tmp.
+        assert site.wait(task_id)["state"] == CLOSED, fault_of(site.admin, task_id)
+        assert b"probe-ran" in hub_log(site, task_id)
+        assert not inside.exists(), f"{inside} appeared on the host"
+        site.assert_clean(task_id)
+    finally:
+        probe.unlink(missing_ok=True)  # made by the host's rpmbuild -bs above
+        inside.unlink(missing_ok=True)
+
+
+def test_an_srpm_renamed_to_another_nvr_fails_with_a_parameter_fault(
+    site: DevhubSite, tmp_path: Path
+) -> None:
+    real = build_srpm(simple_spec("adjutant-real-name"), tmp_path / "real")
+    renamed = tmp_path / "adjutant-other-name-2-7.src.rpm"
+    renamed.write_bytes(real.read_bytes())
+    task_id = site.submit_srpm(renamed)
+    assert site.wait(task_id)["state"] == FAILED
+    fault = fault_of(site.admin, task_id)
+    assert isinstance(fault, koji.ParameterError), repr(fault)
+    text = str(fault)
+    assert renamed.name in text and "adjutant-real-name-1-1" in text, text
+    assert "Traceback" not in text, text
     site.assert_clean(task_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import koji
@@ -86,3 +87,17 @@ def test_fault_plan_fails_exactly_the_nth_call_of_a_method() -> None:
     assert plan.fault_for("host.openTask") is None
     plan.http_errors(502, count=1)
     assert plan.next_http_error() == 502 and plan.next_http_error() is None
+
+
+def test_a_bounded_delay_of_the_fault_plan_ends_on_its_own() -> None:
+    plan = FaultPlan()
+    plan.delay(5.0, 0.2)
+    assert plan.delay_s() == 5.0
+    deadline = time.monotonic() + 10
+    while plan.delay_s() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert plan.delay_s() == 0.0
+    plan.delay(1.0)  # unbounded: stays until turned off
+    assert plan.delay_s() == 1.0
+    plan.clear()
+    assert plan.delay_s() == 0.0

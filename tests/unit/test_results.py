@@ -42,6 +42,13 @@ def test_non_rpm_input_is_a_parameter_error(tmp_path: Path) -> None:
         read_srpm(tmp_path / "x-1-1.x86_64.rpm")
 
 
+def test_an_srpm_named_after_another_nvr_is_a_parameter_error(tmp_path: Path) -> None:
+    renamed = tmp_path / "adjutant-other-2.0-7.src.rpm"
+    renamed.write_bytes(SAMPLE_SRPM.read_bytes())
+    with pytest.raises(TaskParamError, match="header is adjutant-hello-1.0-1, so its file"):
+        read_srpm(renamed)
+
+
 def test_outputs_without_binary_rpms_fail_the_build(tmp_path: Path) -> None:
     (tmp_path / "SRPMS").mkdir()
     shutil.copy(SAMPLE_SRPM, tmp_path / "SRPMS")
