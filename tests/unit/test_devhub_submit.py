@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import koji
 import pytest
@@ -45,7 +46,7 @@ def _build(hub: HubHarness, state: str = "COMPLETE", release: str = "1") -> int:
         )
 
 
-def _as_alice(hub: HubHarness, method: str, *args: object, **kwargs: object) -> object:
+def _as_alice(hub: HubHarness, method: str, *args: object, **kwargs: object) -> Any:
     return hub.call("alice", method, *args, exclusive=False, **kwargs)
 
 

@@ -14,7 +14,7 @@ from koji.tasks import RefuseTask
 
 from adjutant.tasks.new_repo import NewRepoTask
 
-TAG = {"id": 7, "name": "f40-build", "extra": {}}
+TAG: dict[str, Any] = {"id": 7, "name": "f40-build", "extra": {}}
 
 
 class _Host:
