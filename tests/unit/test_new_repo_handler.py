@@ -68,7 +68,7 @@ class _Hub:
         self.external: list[Any] = []
 
     def repo_path(self, repo_id: int) -> Path:
-        return self.topdir / "repos" / TAG["name"] / str(repo_id)
+        return self.topdir / "repos" / str(TAG["name"]) / str(repo_id)
 
     def getTag(self, ref: Any, strict: bool = False, event: Any = None) -> Any:  # noqa: N802
         return dict(TAG) if ref in (TAG["id"], TAG["name"]) else None
