@@ -124,3 +124,44 @@ def test_admin_force_adds_the_package_to_the_list(hub: HubHarness) -> None:
     done = _build(hub)
     hub.admin("tagBuild", "f40", done, force=True)
     assert hub.admin("getPackageConfig", "f40", "fish")["blocked"] is False
+
+
+def test_untag_build_bypass_revokes_the_tagging_and_needs_the_tag_permission(
+    hub: HubHarness,
+) -> None:
+    done = _build(hub)
+    hub.admin("tagBuildBypass", "f40", done)
+    assert [b["build_id"] for b in hub.admin("listTagged", "f40")] == [done]
+    with pytest.raises(koji.ActionNotAllowed):
+        _as_alice(hub, "untagBuildBypass", "f40", done)
+    hub.admin("untagBuildBypass", "f40", done)
+    assert hub.admin("listTagged", "f40") == []
+    assert [t["name"] for t in hub.admin("listTags", build=done)] == []
+
+
+def test_list_builds_filters_and_average_duration(hub: HubHarness) -> None:
+    done = _build(hub)
+    building = _build(hub, "BUILDING", release="2")
+    with hub.db.transaction() as cur:
+        cur.run(
+            "UPDATE builds SET start_time = 100, completion_time = 160, source = ? WHERE id = ?",
+            ("git://a/fish#1", done),
+        )
+
+    def ids(**kwargs: Any) -> list[int]:
+        return [b["build_id"] for b in hub.admin("listBuilds", **kwargs)]
+
+    assert ids() == [done, building]
+    assert ids(state=koji.BUILD_STATES["COMPLETE"]) == [done]
+    assert ids(pattern="FISH-1-2") == [building]
+    assert ids(prefix="fi") == [done, building] and ids(prefix="x") == []
+    assert ids(source="git://a/*") == [done]
+    assert ids(packageID="fish") == [done, building] and ids(packageID="nope") == []
+    assert ids(completeBefore=200) == [done] and ids(completeAfter=200) == []
+    assert ids(type="maven") == [] and ids(draft=True) == []
+    assert hub.admin("listBuilds", queryOpts={"countOnly": True}) == 2
+    assert hub.admin("listBuilds", type="win", queryOpts={"countOnly": True}) == 0
+    with pytest.raises(koji.GenericError, match="unsupported build type"):
+        hub.admin("listBuilds", type="container")
+    assert hub.admin("getAverageBuildDuration", "fish") == 60.0
+    assert hub.admin("getAverageBuildDuration", "nope") is None
