@@ -378,12 +378,13 @@ def check_queue(db: Cursor, owner_name: str, max_tasks: int = 10) -> list[int]:
                 "UPDATE repo_queue SET task_id = NULL, active = ?, update_time = ? WHERE id = ?",
                 (active, clock.now(), req["id"]),
             )
-            req["task_id"] = None
+            req["task_id"], req["active"] = None, active
         else:
             running += 1
     made = []
     for req in waiting:
-        if req["task_id"] is not None or running >= max_tasks:
+        # A request that just ran out of tries is inactive: it gets no further task.
+        if req["task_id"] is not None or not req["active"] or running >= max_tasks:
             continue
         tag = find_tag(db, req["tag_id"], strict=True)
         assert tag is not None

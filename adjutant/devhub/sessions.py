@@ -331,6 +331,10 @@ def _make_exclusive(
 @API.export("exclusiveSession")
 def exclusive_session(call: Call, force: bool = False) -> None:
     session = require_login(call)
+    # The hub refuses a subsession before looking at the lock (a subsession of an
+    # exclusive master counts as exclusive).
+    if session.master is not None:
+        raise koji.GenericError("subsessions cannot become exclusive")
     if session.exclusive:
         raise koji.GenericError("session is already exclusive")
     _make_exclusive(call.db, session.id, session.user_id, session.master, force)

@@ -169,3 +169,35 @@ def test_regen_repo_request_becomes_a_kojira_newrepo_task(
     assert admin.getUser(task["owner"])["name"] == "kojira"
     assert admin.getChannel(task["channel_id"])["name"] == "createrepo"
     assert admin.getTaskRequest(task["id"])[0]["name"] == endpoint.build_tag
+
+
+def test_bad_requests_get_http_errors_or_faults_as_from_the_hub(
+    devhub_proc: DevHubProcess, endpoint: HubEndpoint
+) -> None:
+    (devhub_proc.admin.topdir / "repos" / "hello.txt").write_text("hi\n")
+    verify = str(endpoint.serverca)
+    head = requests.head(f"{endpoint.topurl}/repos/hello.txt", timeout=10)
+    assert (head.status_code, head.headers["Content-Length"], head.content) == (200, "3", b"")
+    assert requests.head(f"{endpoint.topurl}/repos/missing", timeout=10).status_code == 404
+    base = endpoint.server.rsplit("/kojihub", 1)[0]
+    assert requests.head(f"{base}/elsewhere", verify=verify, timeout=10).status_code == 404
+    assert requests.get(f"{base}/elsewhere", verify=verify, timeout=10).status_code == 404
+    assert (
+        requests.post(f"{base}/elsewhere", data=b"x", verify=verify, timeout=10).status_code == 404
+    )
+    too_big = requests.post(
+        endpoint.server,
+        data=b"",
+        headers={"Content-Length": str(1 << 30)},
+        verify=verify,
+        timeout=10,
+    )
+    assert too_big.status_code == 413
+    garbage = requests.post(endpoint.server, data=b"<not xml", verify=verify, timeout=10)
+    assert garbage.status_code == 200
+    with pytest.raises(koji.xmlrpcplus.Fault, match="could not parse request"):
+        koji.xmlrpcplus.xmlrpc_client.loads(garbage.content)
+    no_method = dumps((1,), allow_none=1).encode()  # params without a methodName
+    answer = requests.post(endpoint.server, data=no_method, verify=verify, timeout=10)
+    with pytest.raises(koji.xmlrpcplus.Fault, match="no method name"):
+        koji.xmlrpcplus.xmlrpc_client.loads(answer.content)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from adjutant import healthcheck
 from adjutant.config import AdjutantSettings, Settings
 from adjutant.healthcheck import check_url, readyz_url, worker_running
 
@@ -49,7 +51,7 @@ def answering() -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -64,3 +66,28 @@ def test_a_200_is_healthy_and_anything_else_says_what_answered(answering: str) -
 def test_nothing_listening_is_unhealthy(answering: str) -> None:
     problem = check_url("http://127.0.0.1:9/readyz", 2.0)
     assert problem is not None and "did not answer" in problem
+
+
+def test_an_ipv6_dashboard_address_is_bracketed() -> None:
+    settings = Settings(adjutant=AdjutantSettings(dashboard_bind="::1", dashboard_port=8090))
+    assert readyz_url(settings) == "http://[::1]:8090/readyz"
+
+
+def test_the_command_prints_its_verdict_and_exits_0_or_1(
+    answering: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    conf = tmp_path / "kojid.conf"
+    conf.write_text(
+        "[kojid]\nserver = https://hub.example.com/kojihub\n"
+        "topurl = https://hub.example.com/kojifiles\n"
+    )
+    monkeypatch.setenv("KOJI_ADJUTANT_CONFIG", str(conf))
+    healthy = argparse.Namespace(url=f"{answering}/readyz", timeout_s=5.0)
+    assert healthcheck.run(healthy) == 0
+    assert capsys.readouterr().out == f"healthy: {answering}/readyz\n"
+    sick = argparse.Namespace(url=f"{answering}/other", timeout_s=5.0)
+    assert healthcheck.run(sick) == 1
+    assert capsys.readouterr().out == f"unhealthy: {answering}/other answered 503\n"
