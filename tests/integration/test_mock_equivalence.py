@@ -34,8 +34,13 @@ MOCK_DEVICES = {"null", "zero", "full", "random", "urandom", "tty", "ptmx", "pts
 
 
 def parse_probe(build_log: str) -> dict[str, str]:
-    """The probe's "probe: KEY=VALUE" lines (the executed ones, not rpmbuild's echo of them)."""
-    found = dict(re.findall(r"^probe: ([\w.]+)=(.*)$", build_log, flags=re.MULTILINE))
+    """The probe's "probe: KEY=VALUE" lines (the executed ones, not rpmbuild's echo of them).
+
+    Not anchored at the line start: podman reads a command's stdout and stderr from two pipes,
+    so a line rpm writes to stderr in two pieces ("Executing(%build): ...", then its newline)
+    can have the script's first stdout line between them.
+    """
+    found = dict(re.findall(r"probe: ([\w.]+)=(.*)$", build_log, flags=re.MULTILINE))
     assert found, f"no probe output in build.log:\n{build_log[-3000:]}"
     return found
 
