@@ -83,7 +83,7 @@ def record_task(recorder: Recorder, handler: Any, row: Mapping[str, Any]) -> Non
     ``row`` is the hub's task entry (parent, arch) when the worker has it.
     """
     task = recorder.for_task(handler.id)
-    key = handler.image_key() if hasattr(handler, "image_key") else None
+    key = handler.image_key() if isinstance(handler, ContainerTask) else None
     task.started(
         handler.method, arch=key[1] if key else row.get("arch"),
         tag=str(key[0]) if key else None, parent=row.get("parent"),

@@ -210,10 +210,6 @@ class ContainerSteps:
         bridge, every one with ``keep_network``."""
         return self.bridge and (fetches or self.keep_network)
 
-    def install_text(self, text: str, target: str) -> None:
-        """Write ``text`` as the file ``target`` in the container (owned by root)."""
-        self.install_files({target: text})
-
     def install_files(self, files: Mapping[str, str]) -> None:
         """Write small text files (absolute path → text), owned by root, in few copies (an
         API round trip costs ~0.1 s): everything under /etc as one tree unpacked at / (its
