@@ -248,12 +248,7 @@ def ssl_login(
     user = get_user(call.db, call.peer_cn)
     if user is None:
         raise koji.AuthError(f"Unknown user: {call.peer_cn}")
-    if user["status"] != koji.USER_STATUS["NORMAL"]:
-        raise koji.AuthError(f"logins by {user['name']} are not allowed")
-    sinfo = create_session(call.db, user["id"], koji.AUTHTYPES["SSL"])
-    if exclusive:
-        _make_exclusive(call.db, sinfo["session-id"], user["id"], None, force=False)
-    return sinfo
+    return _login_session(call, user, koji.AUTHTYPES["SSL"], exclusive)
 
 
 def _gssapi_login(
@@ -265,9 +260,15 @@ def _gssapi_login(
     user = user_by_principal(call.db, principal)
     if user is None:
         raise koji.AuthError(f"Unknown Kerberos principal: {principal}")
+    return _login_session(call, user, koji.AUTHTYPES["GSSAPI"], exclusive)
+
+
+def _login_session(call: Call, user: Row, authtype: int, exclusive: bool | None) -> dict[str, Any]:
+    """A new session of ``user``, logged in by ``authtype``: the hub refuses disabled users
+    whichever way they authenticated."""
     if user["status"] != koji.USER_STATUS["NORMAL"]:
         raise koji.AuthError(f"logins by {user['name']} are not allowed")
-    sinfo = create_session(call.db, user["id"], koji.AUTHTYPES["GSSAPI"])
+    sinfo = create_session(call.db, user["id"], authtype)
     if exclusive:
         _make_exclusive(call.db, sinfo["session-id"], user["id"], None, force=False)
     return sinfo
